@@ -1,0 +1,74 @@
+"""Settings and fixtures shared by every test (domain, API and browser)."""
+
+import os
+
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+
+from tests import factories  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_append_only_tables_in_tests():
+    """Transactional tests (the browser's live server) empty every table between tests. On
+    SQLite that is a DELETE, which the append-only triggers refuse unless a purge permit is
+    open; so the test database's flush opens one. Nothing outside the test run does this."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    from openphb.core.db import PERMIT_TABLE
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        if PERMIT_TABLE not in tables:
+            return statements
+        others = [s for s in statements if PERMIT_TABLE not in s]
+        return [
+            f"INSERT INTO {PERMIT_TABLE} (reason) VALUES ('test flush')",
+            *others,
+            f"DELETE FROM {PERMIT_TABLE}",
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
+@pytest.fixture
+def icb(db):
+    return factories.organisation(name="NHS North East London ICB", ods_code="QMF")
+
+
+@pytest.fixture
+def other_icb(db):
+    return factories.organisation(name="NHS Nottingham and Nottinghamshire ICB", ods_code="QT1")
+
+
+@pytest.fixture
+def coordinator(icb):
+    return factories.user(username="coordinator", role="care_coordinator", organisations=(icb,))
+
+
+@pytest.fixture
+def commissioner(icb):
+    return factories.user(username="commissioner", role="commissioner", organisations=(icb,))
+
+
+@pytest.fixture
+def analyst(icb):
+    return factories.user(username="analyst", role="analyst", organisations=(icb,))
+
+
+@pytest.fixture
+def patient(icb):
+    return factories.patient(commissioner=icb, given_name="Margaret", family_name="Okafor")
+
+
+@pytest.fixture
+def elsewhere_patient(other_icb):
+    return factories.patient(commissioner=other_icb, given_name="Someone", family_name="Else")

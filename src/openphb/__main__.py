@@ -1,0 +1,3 @@
+from openphb.cli import main
+
+main()

@@ -1,0 +1,69 @@
+"""Roles and what each may do. The one table of capabilities; views and the API ask it."""
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COMMISSIONER = "commissioner", "Commissioner"
+    CARE_COORDINATOR = "care_coordinator", "Care coordinator"
+    CLINICAL_REVIEWER = "clinical_reviewer", "Clinical reviewer"
+    FINANCE_OFFICER = "finance_officer", "Finance officer"
+    ANALYST = "analyst", "Analyst"
+    BUDGET_HOLDER = "budget_holder", "Budget holder"
+    CARER = "carer", "Carer"
+
+
+STAFF_ROLES = frozenset(
+    {
+        Role.COMMISSIONER,
+        Role.CARE_COORDINATOR,
+        Role.CLINICAL_REVIEWER,
+        Role.FINANCE_OFFICER,
+        Role.ANALYST,
+    }
+)
+
+
+class Capability(StrEnum):
+    VIEW_PATIENTS = "view_patients"  # identifiable records, scoped to the user's organisations
+    EDIT_PATIENTS = "edit_patients"
+    IMPORT_PATIENTS = "import_patients"
+    VIEW_ACCESS_HISTORY = "view_access_history"
+    VIEW_ORGANISATIONS = "view_organisations"
+    MANAGE_ORGANISATIONS = "manage_organisations"
+    VIEW_OWN_RECORD = "view_own_record"  # a budget holder: self and those they represent
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.COMMISSIONER: frozenset(
+        {
+            Capability.VIEW_PATIENTS,
+            Capability.EDIT_PATIENTS,
+            Capability.IMPORT_PATIENTS,
+            Capability.VIEW_ACCESS_HISTORY,
+            Capability.VIEW_ORGANISATIONS,
+            Capability.MANAGE_ORGANISATIONS,
+        }
+    ),
+    Role.CARE_COORDINATOR: frozenset(
+        {
+            Capability.VIEW_PATIENTS,
+            Capability.EDIT_PATIENTS,
+            Capability.IMPORT_PATIENTS,
+            Capability.VIEW_ACCESS_HISTORY,
+            Capability.VIEW_ORGANISATIONS,
+        }
+    ),
+    Role.CLINICAL_REVIEWER: frozenset({Capability.VIEW_PATIENTS, Capability.VIEW_ORGANISATIONS}),
+    Role.FINANCE_OFFICER: frozenset({Capability.VIEW_PATIENTS, Capability.VIEW_ORGANISATIONS}),
+    # Analysts work with counts and pseudonymised extracts, never identifiable records.
+    Role.ANALYST: frozenset({Capability.VIEW_ORGANISATIONS}),
+    Role.BUDGET_HOLDER: frozenset({Capability.VIEW_OWN_RECORD}),
+    Role.CARER: frozenset(),
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    return capability in ROLE_CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,31 @@
+"""Reading users, their organisations and tokens."""
+
+from django.utils import timezone
+
+from .models import ApiToken, User, token_digest
+
+
+def user_organisation_ids(*, user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    cached: set[int] | None = getattr(user, "_organisation_ids", None)
+    if cached is None:
+        cached = set(user.memberships.values_list("organisation_id", flat=True))
+        user._organisation_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def user_for_api_token(*, token: str) -> User | None:
+    """The active user a live token belongs to, or None."""
+    found = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if found is None:
+        return None
+    # Touch at most once a minute, so busy clients don't write on every request.
+    now = timezone.now()
+    if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    return found.user

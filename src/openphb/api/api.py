@@ -1,0 +1,26 @@
+"""The HTTP API at /api/v1: adapters over the domain services and selectors."""
+
+from ninja import NinjaAPI
+
+from . import errors
+from .auth import BearerToken
+from .organisations import router as organisations
+from .patients import router as patients
+
+api = NinjaAPI(
+    title="OpenPHB API",
+    version="1",
+    description=(
+        "Personal health budgets: organisations and patients. Authenticate with "
+        "`Authorization: Bearer TOKEN` (tokens come from `phb create-token USERNAME`). "
+        "You see only what your role and organisations allow; another organisation's patient "
+        "is a 404."
+    ),
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+api.add_router("/organisations", organisations)
+api.add_router("/patients", patients)

@@ -1,0 +1,98 @@
+"""Database-level integrity that the application cannot forget: append-only tables.
+
+`AppendOnly` is a migration operation that installs triggers refusing UPDATE and DELETE on a
+table, on SQLite and on PostgreSQL alike. Deletion is possible only inside `purge_permit()`,
+the one controlled path (retention purges, the test database's flush); updates never are.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.db.migrations.operations.base import Operation
+
+PERMIT_TABLE = "core_purgepermit"
+
+_PG_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION openphb_refuse_change() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM {PERMIT_TABLE}) THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION '% is append-only: rows cannot be changed or deleted (%)',
+    TG_TABLE_NAME, TG_OP USING ERRCODE = 'integrity_constraint_violation';
+END
+$$ LANGUAGE plpgsql;
+"""
+
+
+def _sqlite_sql(table: str) -> list[str]:
+    message = f"{table} is append-only: rows cannot be changed or deleted"
+    return [
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"WHEN NOT EXISTS (SELECT 1 FROM {PERMIT_TABLE}) "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+    ]
+
+
+def _postgresql_sql(table: str) -> list[str]:
+    return [
+        _PG_FUNCTION,
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION openphb_refuse_change()",
+    ]
+
+
+def _drop_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"]
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_update",
+        f"DROP TRIGGER IF EXISTS {table}_no_delete",
+    ]
+
+
+class AppendOnly(Operation):
+    """Make a table append-only with database triggers (SQLite and PostgreSQL)."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def state_forwards(self, app_label, state):  # type: ignore[no-untyped-def]
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql":
+            statements = _postgresql_sql(self.table)
+        elif vendor == "sqlite":
+            statements = _sqlite_sql(self.table)
+        else:
+            raise NotImplementedError(f"Append-only triggers are not written for {vendor}.")
+        for sql in statements:
+            schema_editor.execute(sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+        for sql in _drop_sql(schema_editor.connection.vendor, self.table):
+            schema_editor.execute(sql)
+
+    def describe(self) -> str:
+        return f"Make {self.table} append-only"
+
+    def deconstruct(self):  # type: ignore[no-untyped-def]
+        return (self.__class__.__name__, [self.table], {})
+
+
+@contextmanager
+def purge_permit(reason: str) -> Iterator[None]:
+    """Allow deleting rows of append-only tables inside this block (and this transaction)."""
+    # If the block fails, the transaction's rollback removes the permit with everything else.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {PERMIT_TABLE} (reason) VALUES (%s)", [reason])
+        yield
+        cursor.execute(f"DELETE FROM {PERMIT_TABLE}")

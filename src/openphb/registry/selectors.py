@@ -1,0 +1,170 @@
+"""Reading people. Every read of person data goes through `patients_visible_to`."""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from openphb.accounts.models import User
+from openphb.accounts.roles import Capability
+from openphb.accounts.selectors import user_organisation_ids
+from openphb.audit.services import Actor, audit_record
+from openphb.organisations.models import Organisation
+from openphb.organisations.selectors import organisation_ids_answering_for, successor_on
+
+from .models import (
+    Carer,
+    CommissionerAssignment,
+    Lsoa,
+    Patient,
+    PatientImportJob,
+    PostcodeLsoa,
+    Representative,
+)
+from .rules import looks_like_nhs_number, parse_search_date
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def patients_visible_to(*, user: User) -> QuerySet[Patient]:
+    """The one place that decides whose records a user may see.
+
+    Staff with the capability see the patients for whom one of their organisations (or an
+    organisation whose responsibilities have passed to one of theirs) is responsible today.
+    A budget holder sees their own record and those they currently represent. Nobody else
+    sees anyone.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Patient.objects.none()
+    today = _today()
+    if user.can(Capability.VIEW_PATIENTS):
+        answering = organisation_ids_answering_for(
+            organisation_ids=user_organisation_ids(user=user), on=today
+        )
+        if not answering:
+            return Patient.objects.none()
+        responsible = (
+            CommissionerAssignment.objects.current_on(today)
+            .filter(organisation_id__in=answering)
+            .values("patient_id")
+        )
+        return Patient.objects.filter(pk__in=responsible)
+    if user.can(Capability.VIEW_OWN_RECORD):
+        represented = (
+            Representative.objects.active_on(today).filter(account=user).values("patient_id")
+        )
+        return Patient.objects.filter(Q(account=user) | Q(pk__in=represented))
+    return Patient.objects.none()
+
+
+def patient_search(*, user: User, query: str = "") -> QuerySet[Patient]:
+    """Search by NHS number (exact), date of birth (exact) or name (every word must match)."""
+    patients = patients_visible_to(user=user)
+    text = (query or "").strip()
+    if not text:
+        return patients.order_by("family_name", "given_name", "id")
+    if looks_like_nhs_number(text):
+        return patients.filter(nhs_number=re.sub(r"[\s-]", "", text))
+    born = parse_search_date(text)
+    if born is not None:
+        return patients.filter(date_of_birth=born).order_by("family_name", "given_name", "id")
+    for word in text.split()[:4]:
+        patients = patients.filter(
+            Q(family_name__istartswith=word) | Q(given_name__istartswith=word)
+        )
+    return patients.order_by("family_name", "given_name", "id")
+
+
+def patient_get(*, user: User, pk: int) -> Patient:
+    """A patient the user may see; Patient.DoesNotExist (a 404) for anyone else's."""
+    return patients_visible_to(user=user).select_related("registered_practice").get(pk=pk)
+
+
+@transaction.atomic
+def patient_open(*, actor: Actor, user: User, pk: int) -> Patient:
+    """Open a patient's record to read it: scoped, and written to the audit log."""
+    patient = patient_get(user=user, pk=pk)
+    audit_record(
+        actor=actor,
+        action="patient.viewed",
+        target=patient,
+        patient_id=patient.pk,
+        summary="Opened the record",
+    )
+    return patient
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    assignment: CommissionerAssignment
+    answering: Organisation  # who answers for it on the day asked (after successions)
+
+
+def responsible_commissioner_on(*, patient: Patient, on: datetime.date) -> Responsibility | None:
+    """Who was responsible for this patient on `on`, following successions to that date."""
+    assignment = (
+        CommissionerAssignment.objects.current_on(on)
+        .filter(patient=patient)
+        .select_related("organisation")
+        .first()
+    )
+    if assignment is None:
+        return None
+    return Responsibility(
+        assignment=assignment,
+        answering=successor_on(organisation=assignment.organisation, on=on),
+    )
+
+
+def commissioner_history(*, patient: Patient) -> list[CommissionerAssignment]:
+    return list(
+        patient.assignments.select_related("organisation", "recorded_by").order_by("starts_on")
+    )
+
+
+def lsoa_for_postcode(postcode: str) -> Lsoa | None:
+    if not postcode:
+        return None
+    found = PostcodeLsoa.objects.select_related("lsoa").filter(postcode=postcode).first()
+    return found.lsoa if found else None
+
+
+def visible_patient_ids(*, user: User, ids: list[int]) -> set[int]:
+    """Which of these patient ids the user may see (checked in chunks for large imports)."""
+    visible: set[int] = set()
+    scope = patients_visible_to(user=user)
+    for start in range(0, len(ids), 900):
+        visible.update(scope.filter(pk__in=ids[start : start + 900]).values_list("pk", flat=True))
+    return visible
+
+
+def import_jobs_for(*, user: User) -> QuerySet["PatientImportJob"]:
+    return PatientImportJob.objects.filter(created_by=user).defer("content", "rejects_csv")
+
+
+def responsible_counts_for(*, user: User) -> list[dict[str, object]]:
+    """How many people each of the user's organisations answers for today (counts only)."""
+    today = _today()
+    own = user_organisation_ids(user=user)
+    counts = []
+    for organisation in Organisation.objects.filter(pk__in=own).order_by("name"):
+        answering = organisation_ids_answering_for(organisation_ids={organisation.pk}, on=today)
+        counts.append(
+            {
+                "organisation": organisation,
+                "people": CommissionerAssignment.objects.current_on(today)
+                .filter(organisation_id__in=answering)
+                .count(),
+            }
+        )
+    return counts
+
+
+def carer_roles_for(*, user: User) -> list[Carer]:
+    """The caring roles recorded for a carer's own sign-in."""
+    return list(Carer.objects.filter(account=user).select_related("cares_for"))

@@ -1,0 +1,40 @@
+"""What every page needs: the navigation for the user's role and the synthetic-data notice."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from openphb.accounts.roles import Capability
+from openphb.demo.selectors import demo_world_present
+
+
+def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    items = [("Home", reverse("web:home"))]
+    if user.can(Capability.VIEW_PATIENTS):  # type: ignore[union-attr]
+        items.append(("Patients", reverse("web:patient-list")))
+    if user.can(Capability.IMPORT_PATIENTS):  # type: ignore[union-attr]
+        items.append(("Import", reverse("web:import")))
+    if user.can(Capability.VIEW_ORGANISATIONS):  # type: ignore[union-attr]
+        items.append(("Organisations", reverse("web:organisation-list")))
+    path = request.path
+    return [
+        {
+            "text": text,
+            "href": href,
+            "current": path == href,
+            "active": href != "/" and path.startswith(href) and path != href,
+        }
+        for text, href in items
+    ]
+
+
+def page(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "navigation": _navigation(request),
+        "synthetic_data": demo_world_present(),
+        "Capability": Capability,
+    }

@@ -1,0 +1,55 @@
+"""Small helpers shared by the page views."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from openphb.accounts.models import User
+from openphb.accounts.roles import Capability
+
+PAGE_SIZE = 25
+
+
+def requires(
+    capability: Capability,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Refuse (403, with a page that says why) users whose role lacks the capability."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not signed_in(request).can(capability):
+                return render(request, "403.html", status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def paginate(
+    request: HttpRequest, items: Any, size: int = PAGE_SIZE
+) -> tuple[Page, dict[str, Any]]:
+    """A page of items and the NHS pagination macro's parameters (keeping other query args)."""
+    page = Paginator(items, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+
+    def url(number: int) -> str:
+        query["page"] = str(number)
+        return "?" + query.urlencode()
+
+    params: dict[str, Any] = {}
+    if page.has_previous():
+        params["previous"] = {"href": url(page.previous_page_number())}
+    if page.has_next():
+        params["next"] = {"href": url(page.next_page_number())}
+    return page, params
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The signed-in user (the middleware has already sent everyone else to sign in)."""
+    return cast(User, request.user)

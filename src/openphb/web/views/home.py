@@ -1,0 +1,23 @@
+"""The home page: what each role comes here to do."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from openphb.accounts.roles import Capability, Role
+from openphb.registry.selectors import carer_roles_for, patients_visible_to, responsible_counts_for
+
+from .common import signed_in
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
+    context: dict[str, object] = {"user": user}
+    if user.can(Capability.VIEW_PATIENTS):
+        context["patient_count"] = patients_visible_to(user=user).count()
+    elif user.can(Capability.VIEW_OWN_RECORD):
+        context["own_records"] = list(patients_visible_to(user=user))
+    if user.role == Role.ANALYST:
+        context["responsible_counts"] = responsible_counts_for(user=user)
+    if user.role == Role.CARER:
+        context["carer_roles"] = carer_roles_for(user=user)
+    return render(request, "home.html", context)

@@ -1,0 +1,202 @@
+"""Patient pages: find, read, add and change. Views parse, call one service, render."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from openphb.accounts.roles import Capability
+from openphb.accounts.selectors import user_organisation_ids
+from openphb.audit.selectors import audit_events_for_patient
+from openphb.audit.services import Actor
+from openphb.organisations.models import Organisation
+from openphb.registry import services
+from openphb.registry.models import Patient
+from openphb.registry.rules import PatientDetails
+from openphb.registry.selectors import (
+    commissioner_history,
+    lsoa_for_postcode,
+    patient_get,
+    patient_open,
+    patient_search,
+    responsible_commissioner_on,
+)
+
+from .. import presenters
+from ..forms import CarerForm, ConditionForm, PatientForm, RepresentativeForm, apply_service_errors
+from .common import paginate, requires, signed_in
+
+
+def _scoped_patient(request: HttpRequest, pk: int) -> Patient:
+    try:
+        return patient_get(user=signed_in(request), pk=pk)
+    except Patient.DoesNotExist:
+        raise Http404("No such patient") from None
+
+
+def _own_commissioners(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return Organisation.objects.commissioners().filter(
+        pk__in=user_organisation_ids(user=signed_in(request))
+    )
+
+
+def _details(data: dict) -> PatientDetails:  # type: ignore[type-arg]
+    return PatientDetails(
+        nhs_number=data["nhs_number"],
+        given_name=data["given_name"],
+        family_name=data["family_name"],
+        date_of_birth=data["date_of_birth"],
+        date_of_death=data.get("date_of_death"),
+        sex=data["sex"],
+        ethnic_category=data["ethnic_category"],
+        postcode=data.get("postcode", ""),
+    )
+
+
+@requires(Capability.VIEW_PATIENTS)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    patients = patient_search(user=signed_in(request), query=query).select_related(
+        "registered_practice"
+    )
+    page, pagination = paginate(request, patients)
+    return render(
+        request,
+        "patients/list.html",
+        {"query": query, "page": page, "pagination": pagination},
+    )
+
+
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = signed_in(request)
+    if not (user.can(Capability.VIEW_PATIENTS) or user.can(Capability.VIEW_OWN_RECORD)):
+        raise Http404("No such patient")
+    try:
+        patient = patient_open(actor=Actor.from_request(request), user=user, pk=pk)
+    except Patient.DoesNotExist:
+        raise Http404("No such patient") from None
+    today = timezone.localdate()
+    return render(
+        request,
+        "patients/detail.html",
+        {
+            "patient": patient,
+            "identity_rows": presenters.patient_identity_rows(
+                patient, today=today, lsoa=lsoa_for_postcode(patient.postcode)
+            ),
+            "conditions": patient.conditions.all(),
+            "representatives": patient.representatives.select_related("account"),
+            "carers": patient.carers.all(),
+            "responsibility": responsible_commissioner_on(patient=patient, on=today),
+            "history": commissioner_history(patient=patient),
+            "can_edit": user.can(Capability.EDIT_PATIENTS),
+            "can_see_access": user.can(Capability.VIEW_ACCESS_HISTORY),
+        },
+    )
+
+
+@requires(Capability.EDIT_PATIENTS)
+def patient_add(request: HttpRequest) -> HttpResponse:
+    commissioners = _own_commissioners(request)
+    form = PatientForm(request.POST or None, with_commissioner=True, commissioners=commissioners)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(
+                actor=Actor.from_request(request),
+                details=_details(form.cleaned_data),
+                registered_practice=form.cleaned_data["registered_practice"],
+                commissioner=form.cleaned_data["commissioner"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return redirect("web:patient-detail", pk=patient.pk)
+    if commissioners.count() == 1 and not form.is_bound:
+        form.initial["commissioner"] = commissioners.first().ods_code  # type: ignore[union-attr]
+    return render(request, "patients/form.html", {"form": form, "adding": True})
+
+
+@requires(Capability.EDIT_PATIENTS)
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _scoped_patient(request, pk)
+    initial = {
+        "nhs_number": patient.nhs_number_display,
+        "given_name": patient.given_name,
+        "family_name": patient.family_name,
+        "date_of_birth": patient.date_of_birth,
+        "date_of_death": patient.date_of_death,
+        "sex": patient.sex,
+        "ethnic_category": patient.ethnic_category,
+        "postcode": patient.postcode,
+        "registered_practice": patient.registered_practice.ods_code
+        if patient.registered_practice
+        else None,
+    }
+    form = PatientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(
+                actor=Actor.from_request(request),
+                patient=patient,
+                details=_details(form.cleaned_data),
+                registered_practice=form.cleaned_data["registered_practice"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return redirect("web:patient-detail", pk=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "patient": patient})
+
+
+@requires(Capability.VIEW_ACCESS_HISTORY)
+def patient_access(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _scoped_patient(request, pk)
+    page, pagination = paginate(request, audit_events_for_patient(patient_id=patient.pk), 50)
+    return render(
+        request,
+        "patients/access.html",
+        {"patient": patient, "page": page, "pagination": pagination},
+    )
+
+
+_ADDERS = {
+    "condition": (
+        ConditionForm,
+        services.condition_add,
+        "Add a condition",
+        "Conditions are coded in SNOMED CT, for example 13645005 for COPD.",
+    ),
+    "representative": (
+        RepresentativeForm,
+        services.representative_add,
+        "Add a representative or nominee",
+        "Someone who manages the budget for the person, and the authority they act under.",
+    ),
+    "carer": (
+        CarerForm,
+        services.carer_add,
+        "Add a carer",
+        "An unpaid carer who looks after this person.",
+    ),
+}
+
+
+@requires(Capability.EDIT_PATIENTS)
+def patient_add_related(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    if kind not in _ADDERS:
+        raise Http404("Nothing to add of that kind")
+    form_class, service, title, hint = _ADDERS[kind]
+    patient = _scoped_patient(request, pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=Actor.from_request(request), patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return redirect("web:patient-detail", pk=patient.pk)
+    return render(
+        request,
+        "patients/related_form.html",
+        {"form": form, "patient": patient, "title": title, "hint": hint, "kind": kind},
+    )

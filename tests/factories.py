@@ -1,0 +1,86 @@
+"""Shared factories: valid records with as little typing as possible.
+
+They write through the ORM (fast, no audit) to set the scene; the behaviour under test goes
+through the services.
+"""
+
+import datetime
+import itertools
+
+from openphb.accounts.models import Membership, User
+from openphb.accounts.roles import Role
+from openphb.core.identifiers import nhs_number_check_digit
+from openphb.organisations.models import Organisation
+from openphb.registry.models import CommissionerAssignment, Patient
+
+_counter = itertools.count(1)
+
+
+def next_nhs_number() -> str:
+    """A fresh valid NHS number from the 999 test range."""
+    while True:
+        stem = f"999{next(_counter) + 500_000:06d}"
+        check = nhs_number_check_digit(stem)
+        if check is not None:
+            return f"{stem}{check}"
+
+
+def organisation(
+    *,
+    ods_code: str | None = None,
+    name: str | None = None,
+    kind: str = "icb",
+    opened_on: datetime.date | None = datetime.date(2000, 1, 1),
+    closed_on: datetime.date | None = None,
+) -> Organisation:
+    n = next(_counter)
+    return Organisation.objects.create(
+        ods_code=ods_code or f"T{n:05d}",
+        name=name or f"Test organisation {n}",
+        kind=kind,
+        opened_on=opened_on,
+        closed_on=closed_on,
+    )
+
+
+def user(
+    *,
+    username: str | None = None,
+    role: str = Role.CARE_COORDINATOR,
+    organisations: tuple[Organisation, ...] = (),
+    password: str = "correct-horse-battery",
+    first_name: str = "Test",
+) -> User:
+    account = User.objects.create_user(
+        username=username or f"user{next(_counter)}",
+        password=password,
+        role=role,
+        first_name=first_name,
+    )
+    for organisation in organisations:
+        Membership.objects.create(user=account, organisation=organisation)
+    return account
+
+
+def patient(
+    *,
+    commissioner: Organisation | None = None,
+    since: datetime.date = datetime.date(2015, 1, 1),
+    **fields: object,
+) -> Patient:
+    values: dict[str, object] = {
+        "nhs_number": next_nhs_number(),
+        "given_name": "Alex",
+        "family_name": f"Tester{next(_counter)}",
+        "date_of_birth": datetime.date(1950, 6, 15),
+        "sex": "F",
+        "ethnic_category": "A",
+        "postcode": "RM1 3AB",
+    }
+    values.update(fields)
+    created = Patient.objects.create(**values)
+    if commissioner is not None:
+        CommissionerAssignment.objects.create(
+            patient=created, organisation=commissioner, starts_on=since
+        )
+    return created
