@@ -15,7 +15,7 @@ def _flush_append_only_tables_in_tests():
     """Transactional tests (the browser's live server) empty every table between tests. On
     SQLite that is a DELETE, which the append-only triggers refuse unless a purge permit is
     open; so the test database's flush opens one. Nothing outside the test run does this."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db.backends.sqlite3.base import DatabaseOperations
 
     from openphb.core.db import PERMIT_TABLE
 

@@ -1,7 +1,7 @@
 """/api/v1/organisations"""
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -37,10 +37,10 @@ def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation
 
 
 @router.post("", response={201: OrganisationOut})
-def create_organisation(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Organisation]:
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[Organisation]:
     _require(request, Capability.MANAGE_ORGANISATIONS)
     organisation = services.organisation_create(actor=Actor.from_request(request), **payload.dict())
-    return 201, organisation
+    return Status(201, organisation)
 
 
 @router.patch("/{organisation_id}", response=OrganisationOut)

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -75,7 +75,7 @@ def get_patient(request: HttpRequest, patient_id: int) -> dict[str, Any]:
 
 
 @router.post("", response={201: PatientOut})
-def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, dict[str, Any]]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str, Any]]:
     _user(request, Capability.EDIT_PATIENTS)
     patient = services.patient_create(
         actor=Actor.from_request(request),
@@ -92,7 +92,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, dict[
         registered_practice=_organisation(payload.registered_practice, "registered_practice"),
         commissioner=_organisation(payload.commissioner, "commissioner"),
     )
-    return 201, _out(patient)
+    return Status(201, _out(patient))
 
 
 @router.patch("/{patient_id}", response=PatientOut)

@@ -75,11 +75,11 @@ class AppendOnly(Operation):
         else:
             raise NotImplementedError(f"Append-only triggers are not written for {vendor}.")
         for sql in statements:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
         for sql in _drop_sql(schema_editor.connection.vendor, self.table):
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     def describe(self) -> str:
         return f"Make {self.table} append-only"
