@@ -54,7 +54,8 @@ def test_the_world_loads_once_and_loading_it_again_changes_nothing(capsys):
         User.objects.count(),
     ) == counts
     out = capsys.readouterr().out
-    assert "coordinator" in out and "openphb-demo" in out
+    assert "coordinator" in out
+    assert "openphb-demo" in out
 
 
 @pytest.mark.django_db

@@ -13,7 +13,12 @@ from openphb.registry.selectors import lsoa_for_postcode
 
 pytestmark = pytest.mark.django_db
 ACTOR = Actor.system_job("test")
-FILE = "postcode,lsoa_code,lsoa_name,imd_decile\nrm13ab,E01900001,Area one,2\nRM1 4AA,E01900001,Area one,2\nNG7 2UH,E01900002,Area two,9\n"
+FILE = (
+    "postcode,lsoa_code,lsoa_name,imd_decile\n"
+    "rm13ab,E01900001,Area one,2\n"
+    "RM1 4AA,E01900001,Area one,2\n"
+    "NG7 2UH,E01900002,Area two,9\n"
+)
 
 
 def load(text: str, edition: str = "IMD 2019"):

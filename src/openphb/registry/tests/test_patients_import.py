@@ -12,7 +12,10 @@ from openphb.registry.models import CommissionerAssignment, Patient
 from openphb.registry.selectors import visible_patient_ids
 
 pytestmark = pytest.mark.django_db
-HEADER = "nhs_number,given_name,family_name,date_of_birth,sex,ethnic_category,postcode,registered_practice,commissioner\n"
+HEADER = (
+    "nhs_number,given_name,family_name,date_of_birth,sex,ethnic_category,postcode,"
+    "registered_practice,commissioner\n"
+)
 
 
 @pytest.fixture
@@ -26,7 +29,8 @@ def rows(*lines: str) -> io.StringIO:
 
 def good(n: int, commissioner: str = "QMF") -> list[str]:
     return [
-        f"{factories.next_nhs_number()},Given{i},Family{i},1950-01-{i % 28 + 1:02d},F,A,RM1 3AB,F86001,{commissioner}"
+        f"{factories.next_nhs_number()},Given{i},Family{i},1950-01-{i % 28 + 1:02d},F,A,"
+        f"RM1 3AB,F86001,{commissioner}"
         for i in range(n)
     ]
 

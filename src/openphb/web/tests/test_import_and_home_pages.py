@@ -41,7 +41,8 @@ def test_an_upload_with_a_bad_row_imports_nothing_and_offers_the_rejects(
     client.force_login(coordinator)
     text = (
         HEADER
-        + f"{factories.next_nhs_number()},Ada,Lovelace,1950-12-10,F\n9434765918,Bad,Row,1950-01-01,F\n"
+        + f"{factories.next_nhs_number()},Ada,Lovelace,1950-12-10,F\n"
+        + "9434765918,Bad,Row,1950-01-01,F\n"
     )
     response = upload(text)
     page = client.get(response["Location"]).content.decode()
