@@ -74,7 +74,7 @@ format: install ## Reformat the code
 	$(BIN)/ruff format src tests bench
 
 .PHONY: bench
-bench: migrate ## Run every benchmark at small scale
+bench: install ## Run every benchmark at small scale
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script --scale small || exit 1; done
 
 .PHONY: screenshots

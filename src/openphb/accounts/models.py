@@ -12,7 +12,7 @@ from .roles import STAFF_ROLES, Capability, Role, role_can
 
 class User(AbstractUser):
     role = models.CharField(max_length=32, choices=Role.choices, blank=True)
-    organisations = models.ManyToManyField(
+    organisations: "models.ManyToManyField[Organisation, Membership]" = models.ManyToManyField(
         Organisation, through="Membership", related_name="members", blank=True
     )
 

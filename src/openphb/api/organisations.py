@@ -25,7 +25,7 @@ def _require(request: HttpRequest, capability: Capability) -> None:
 @paginate(PageNumberPagination, page_size=50)
 def list_organisations(
     request: HttpRequest, q: str = "", kind: str = "", commissioners: bool = False
-):  # type: ignore[no-untyped-def]
+):
     _require(request, Capability.VIEW_ORGANISATIONS)
     return organisation_list(search=q, kind=kind, commissioners_only=commissioners)
 

@@ -62,7 +62,7 @@ def _out(patient: Patient) -> dict[str, Any]:
 
 @router.get("", response=list[PatientSummaryOut])
 @paginate(PageNumberPagination, page_size=50)
-def list_patients(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-def]
+def list_patients(request: HttpRequest, q: str = ""):
     """Patients the caller may see; `q` is an NHS number, a date of birth or name words."""
     return patient_search(user=_user(request), query=q)
 

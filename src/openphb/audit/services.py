@@ -25,7 +25,7 @@ class Actor:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         address = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
         user = request.user if request.user.is_authenticated else None
-        return cls(user=user, ip_address=address or None)  # type: ignore[arg-type]
+        return cls(user=user, ip_address=address or None)
 
     @classmethod
     def system_job(cls, job: str, *, user: AbstractBaseUser | None = None) -> "Actor":

@@ -63,10 +63,10 @@ class AppendOnly(Operation):
     def __init__(self, table: str) -> None:
         self.table = table
 
-    def state_forwards(self, app_label, state):  # type: ignore[no-untyped-def]
+    def state_forwards(self, app_label, state):
         pass
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
         vendor = schema_editor.connection.vendor
         if vendor == "postgresql":
             statements = _postgresql_sql(self.table)
@@ -77,14 +77,14 @@ class AppendOnly(Operation):
         for sql in statements:
             schema_editor.execute(sql, params=None)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
         for sql in _drop_sql(schema_editor.connection.vendor, self.table):
             schema_editor.execute(sql, params=None)
 
     def describe(self) -> str:
         return f"Make {self.table} append-only"
 
-    def deconstruct(self):  # type: ignore[no-untyped-def]
+    def deconstruct(self):
         return (self.__class__.__name__, [self.table], {})
 
 

@@ -112,7 +112,7 @@ class Person:
 
 def test_nhs_numbers(count: int) -> list[str]:
     """The first `count` valid NHS numbers of the 999 test range, in order (909,091 at most)."""
-    numbers = []
+    numbers: list[str] = []
     for i in range(1_000_000):
         if len(numbers) == count:
             break

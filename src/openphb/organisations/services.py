@@ -70,7 +70,7 @@ def organisation_update(
     after = {**before, **fields}
     if not str(after["name"]).strip():
         raise ValidationError({"name": "Enter the organisation's name."})
-    _validate(kind=str(after["kind"]), opened_on=after["opened_on"], closed_on=after["closed_on"])  # type: ignore[arg-type]
+    _validate(kind=str(after["kind"]), opened_on=after["opened_on"], closed_on=after["closed_on"])
     for name, value in after.items():
         setattr(organisation, name, value)
     organisation.save()

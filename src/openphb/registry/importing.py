@@ -139,7 +139,7 @@ def _read(text: Iterable[str], report: ImportReport) -> Iterator[tuple[int, dict
         return
     reader.fieldnames = header
     for row in reader:
-        extra = row.pop(None, None)  # type: ignore[call-overload]
+        extra = row.pop(None, None)
         values = {k: (v or "").strip() for k, v in row.items()}
         if extra:
             values["_extra"] = ",".join(extra)

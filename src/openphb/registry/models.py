@@ -228,7 +228,7 @@ class RepresentativeAuthority(models.TextChoices):
     NOMINEE = "nominee", "Nominee agreed by the person to manage the budget"
 
 
-class PeriodQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class PeriodQuerySet(models.QuerySet):
     def active_on(self, day: datetime.date) -> "PeriodQuerySet":
         return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 

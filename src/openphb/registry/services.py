@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from openphb.accounts.models import User
 from openphb.audit.services import Actor, audit_record, changes_between
 from openphb.core.identifiers import normalise_postcode, validate_snomed_code
 from openphb.organisations.models import Organisation, OrganisationKind
@@ -254,7 +255,7 @@ def representative_add(
     ends_on: datetime.date | None = None,
     phone: str = "",
     email: str = "",
-    account: object | None = None,
+    account: User | None = None,
 ) -> Representative:
     errors = _period_errors(starts_on, ends_on)
     if not full_name.strip():
@@ -302,7 +303,7 @@ def carer_add(
     postcode: str = "",
     phone: str = "",
     email: str = "",
-    account: object | None = None,
+    account: User | None = None,
 ) -> Carer:
     errors = _period_errors(starts_on, None)
     if not full_name.strip():

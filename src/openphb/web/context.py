@@ -14,11 +14,11 @@ def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
     if not user.is_authenticated:
         return []
     items = [("Home", reverse("web:home"))]
-    if user.can(Capability.VIEW_PATIENTS):  # type: ignore[union-attr]
+    if user.can(Capability.VIEW_PATIENTS):
         items.append(("Patients", reverse("web:patient-list")))
-    if user.can(Capability.IMPORT_PATIENTS):  # type: ignore[union-attr]
+    if user.can(Capability.IMPORT_PATIENTS):
         items.append(("Import", reverse("web:import")))
-    if user.can(Capability.VIEW_ORGANISATIONS):  # type: ignore[union-attr]
+    if user.can(Capability.VIEW_ORGANISATIONS):
         items.append(("Organisations", reverse("web:organisation-list")))
     path = request.path
     return [

@@ -10,7 +10,7 @@ from openphb.registry.models import Patient
 from .filters import date as format_date
 
 
-def error_list(form: forms.Form | None) -> list[dict[str, str]]:
+def error_list(form: forms.Form | None) -> list[dict[str, Any]]:
     """The error summary's links, in the order the fields appear on the page."""
     if form is None or not form.errors:
         return []

@@ -1,5 +1,8 @@
 """Patient pages: find, read, add and change. Views parse, call one service, render."""
 
+from collections.abc import Callable
+
+from django import forms
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,13 +37,13 @@ def _scoped_patient(request: HttpRequest, pk: int) -> Patient:
         raise Http404("No such patient") from None
 
 
-def _own_commissioners(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _own_commissioners(request: HttpRequest):
     return Organisation.objects.commissioners().filter(
         pk__in=user_organisation_ids(user=signed_in(request))
     )
 
 
-def _details(data: dict) -> PatientDetails:  # type: ignore[type-arg]
+def _details(data: dict) -> PatientDetails:
     return PatientDetails(
         nhs_number=data["nhs_number"],
         given_name=data["given_name"],
@@ -112,7 +115,7 @@ def patient_add(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("web:patient-detail", pk=patient.pk)
     if commissioners.count() == 1 and not form.is_bound:
-        form.initial["commissioner"] = commissioners.first().ods_code  # type: ignore[union-attr]
+        form.initial["commissioner"] = commissioners.first().ods_code
     return render(request, "patients/form.html", {"form": form, "adding": True})
 
 
@@ -159,7 +162,7 @@ def patient_access(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-_ADDERS = {
+_ADDERS: dict[str, tuple[type[forms.Form], Callable[..., object], str, str]] = {
     "condition": (
         ConditionForm,
         services.condition_add,

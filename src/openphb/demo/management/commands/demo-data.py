@@ -1,6 +1,7 @@
 """phb demo-data: load the synthetic demo world (idempotent: running it again changes nothing)."""
 
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,8 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--patients", type=int, default=2000)
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args: object, **options: object) -> None:
-        count = int(options["patients"])  # type: ignore[call-overload]
+    def handle(self, *args: object, **options: Any) -> None:
+        count = int(options["patients"])
         bar = tqdm(
             total=count,
             unit=" people",
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                 patients=count,
                 say=self.stdout.write,
                 progress=bar.update,
-            )  # type: ignore[call-overload]
+            )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         finally:
