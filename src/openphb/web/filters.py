@@ -34,6 +34,8 @@ def field_kind(bound_field: Any) -> str:
     field = bound_field.field
     if field.widget.__class__.__name__ == "DateParts":
         return "date"
+    if isinstance(field, forms.ModelChoiceField):
+        return "select"
     if isinstance(field, forms.ChoiceField):
         return "choice"
     if isinstance(field, forms.EmailField):

@@ -98,6 +98,20 @@ class PatientForm(forms.Form):
             )
 
 
+class CommissionerForm(forms.Form):
+    commissioner = forms.ModelChoiceField(
+        label="Responsible commissioner",
+        queryset=Organisation.objects.commissioners(),
+        to_field_name="ods_code",
+        error_messages={"required": "Choose the commissioner who will be responsible."},
+    )
+    starts_on = DatePartsField(label="Responsible from")
+    reason = forms.CharField(
+        label="Reason",
+        error_messages={"required": "Say why responsibility is moving."},
+    )
+
+
 class ConditionForm(forms.Form):
     snomed_code = forms.CharField(
         label="SNOMED CT code", error_messages={"required": "Enter a SNOMED CT code."}

@@ -17,6 +17,11 @@ urlpatterns = [
         patients.patient_add_related,
         name="patient-add-related",
     ),
+    path(
+        "patients/<int:pk>/commissioner/",
+        patients.patient_commissioner,
+        name="patient-commissioner",
+    ),
     path("import/", imports.import_upload, name="import"),
     path("import/<int:pk>/", imports.import_job, name="import-job"),
     path("import/<int:pk>/rejects.csv", imports.import_rejects, name="import-rejects"),

@@ -186,3 +186,33 @@ def test_adding_a_condition_checks_the_snomed_code(signed_in, patient):
     good = signed_in.post(url, {"snomed_code": "13645005", "display": "COPD"})
     assert good.status_code == 302
     assert patient.conditions.get().snomed_code == "13645005"
+
+
+def test_moving_responsibility_keeps_the_history(signed_in, patient, icb, other_icb):
+    url = reverse("web:patient-commissioner", args=[patient.pk])
+    assert signed_in.get(url).status_code == 200
+    refused = signed_in.post(
+        url,
+        {
+            "commissioner": other_icb.ods_code,
+            "starts_on-day": "1",
+            "starts_on-month": "1",
+            "starts_on-year": "2010",
+            "reason": "Moved to Nottingham",
+        },
+    )
+    assert "must start after the current one" in refused.content.decode()
+    moved = signed_in.post(
+        url,
+        {
+            "commissioner": other_icb.ods_code,
+            "starts_on-day": "1",
+            "starts_on-month": "4",
+            "starts_on-year": "2024",
+            "reason": "Moved to Nottingham",
+        },
+    )
+    assert moved.status_code == 302
+    assert [a.organisation for a in patient.assignments.order_by("starts_on")] == [icb, other_icb]
+    # The record now belongs to the other commissioner, so this coordinator no longer sees it.
+    assert signed_in.get(reverse("web:patient-detail", args=[patient.pk])).status_code == 404

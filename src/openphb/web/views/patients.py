@@ -26,7 +26,14 @@ from openphb.registry.selectors import (
 )
 
 from .. import presenters
-from ..forms import CarerForm, ConditionForm, PatientForm, RepresentativeForm, apply_service_errors
+from ..forms import (
+    CarerForm,
+    CommissionerForm,
+    ConditionForm,
+    PatientForm,
+    RepresentativeForm,
+    apply_service_errors,
+)
 from .common import paginate, requires, signed_in
 
 
@@ -159,6 +166,36 @@ def patient_access(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "patients/access.html",
         {"patient": patient, "page": page, "pagination": pagination},
+    )
+
+
+@requires(Capability.EDIT_PATIENTS)
+def patient_commissioner(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _scoped_patient(request, pk)
+    form = CommissionerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.commissioner_assign(
+                actor=Actor.from_request(request),
+                patient=patient,
+                organisation=form.cleaned_data["commissioner"],
+                starts_on=form.cleaned_data["starts_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return redirect("web:patient-detail", pk=patient.pk)
+    return render(
+        request,
+        "patients/related_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "title": "Change the responsible commissioner",
+            "hint": "The current responsibility ends the day before the new one starts. "
+            "Earlier responsibility stays in the history.",
+        },
     )
 
 
