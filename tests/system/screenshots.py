@@ -1,0 +1,80 @@
+"""Retake the screenshots in docs/screenshots/ from the demo server.
+
+Start the demo first (`make demo`, serving http://127.0.0.1:8000), then run
+`.venv/bin/python tests/system/screenshots.py`. It signs in as `coordinator` through the
+sign-in page (password from PHB_DEMO_PASSWORD, default "openphb-demo") and saves full-page
+PNGs, 1200 pixels wide.
+"""
+
+import os
+import sys
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+BASE_URL = os.environ.get("PHB_BASE_URL", "http://127.0.0.1:8000")
+PASSWORD = os.environ.get("PHB_DEMO_PASSWORD", "openphb-demo")
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+]
+
+
+def shoot(page: Page, name: str) -> None:
+    page.wait_for_load_state("load")
+    path = OUT / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    print(f"{path.relative_to(OUT.parents[1])}: {page.title()}")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(base_url=BASE_URL, viewport={"width": 1200, "height": 800})
+
+        page.goto("/sign-in/")
+        shoot(page, "sign-in")
+        page.get_by_label("Username").fill("coordinator")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+        shoot(page, "home")
+
+        page.goto("/patients/")
+        shoot(page, "patients")
+        page.get_by_role("table", name="Patients").get_by_role("link").first.click()
+        expect(page.get_by_role("link", name="Change personal details")).to_be_visible()
+        shoot(page, "patient")
+        record = page.url
+
+        page.get_by_role("link", name="Change personal details").click()
+        page.get_by_label("NHS number").fill("1234567890")
+        page.get_by_role("button", name="Save changes").click()
+        expect(page.locator(".nhsuk-error-summary")).to_be_focused()
+        shoot(page, "patient-edit-errors")
+
+        page.goto(record)
+        page.get_by_role("link", name="See the access history").click()
+        expect(page.get_by_role("table", name="Access history")).to_be_visible()
+        shoot(page, "access-history")
+
+        page.goto("/organisations/?kind=icb")  # an ICB: it took over from other commissioners
+        page.get_by_role("table", name="Organisations").get_by_role("link").first.click()
+        expect(page.get_by_role("heading", name="Responsibility over time")).to_be_visible()
+        shoot(page, "organisation")
+        browser.close()
+
+
+if __name__ == "__main__":
+    try:
+        urllib.request.urlopen(f"{BASE_URL}/sign-in/", timeout=5)  # noqa: S310 - our own URL
+    except OSError as error:
+        sys.exit(f"No demo server at {BASE_URL} ({error}): start it with `make demo` first.")
+    main()
