@@ -77,9 +77,10 @@ class ImportReport:
                 f"Nothing was imported: {len(self.rejected)} of {self.rows} rows have mistakes. "
                 "Correct them and import the file again, or import only the valid rows."
             )
+        rows = "1 row" if self.rows == 1 else f"{self.rows:,} rows"
         text = (
-            f"{self.rows} rows read: {self.created} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged"
+            f"{rows} read: {self.created:,} added, {self.updated:,} updated, "
+            f"{self.unchanged:,} unchanged"
         )
         if self.rejected:
             text += f", {len(self.rejected)} rejected (written to the rejects file)"

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             world.build(
                 seed=int(options["seed"]),
                 patients=count,
-                say=self.stdout.write,
+                say=lambda line: tqdm.write(line, file=sys.stdout),
                 progress=bar.update,
             )
         except ValidationError as exc:
