@@ -1,6 +1,9 @@
 """Reading users, their organisations and tokens."""
 
+from django.db.models import QuerySet
 from django.utils import timezone
+
+from openphb.organisations.models import Organisation
 
 from .models import ApiToken, User, token_digest
 
@@ -13,6 +16,11 @@ def user_organisation_ids(*, user: User) -> set[int]:
         cached = set(user.memberships.values_list("organisation_id", flat=True))
         user._organisation_ids = cached  # type: ignore[attr-defined]
     return cached
+
+
+def user_commissioners(*, user_id: int) -> QuerySet[Organisation]:
+    """The commissioning organisations a member of staff works for."""
+    return Organisation.objects.commissioners().filter(memberships__user_id=user_id)
 
 
 def user_for_api_token(*, token: str) -> User | None:

@@ -9,7 +9,7 @@ from openphb.accounts.roles import Capability
 from openphb.audit.services import Actor
 from openphb.organisations import services
 from openphb.organisations.models import Organisation
-from openphb.organisations.selectors import organisation_list
+from openphb.organisations.selectors import organisation_get, organisation_list
 
 from .schemas import OrganisationIn, OrganisationOut, OrganisationPatch
 
@@ -33,7 +33,7 @@ def list_organisations(
 @router.get("/{organisation_id}", response=OrganisationOut)
 def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation:
     _require(request, Capability.VIEW_ORGANISATIONS)
-    return Organisation.objects.get(pk=organisation_id)
+    return organisation_get(pk=organisation_id)
 
 
 @router.post("", response={201: OrganisationOut})
@@ -48,7 +48,7 @@ def update_organisation(
     request: HttpRequest, organisation_id: int, payload: OrganisationPatch
 ) -> Organisation:
     _require(request, Capability.MANAGE_ORGANISATIONS)
-    organisation = Organisation.objects.get(pk=organisation_id)
+    organisation = organisation_get(pk=organisation_id)
     return services.organisation_update(
         actor=Actor.from_request(request),
         organisation=organisation,

@@ -23,6 +23,11 @@ def organisation_list(
     return organisations.order_by("name")
 
 
+def organisation_get(*, pk: int) -> Organisation:
+    """One organisation (Organisation.DoesNotExist, a 404, if there is none)."""
+    return Organisation.objects.get(pk=pk)
+
+
 def organisation_by_ods_code(ods_code: str) -> Organisation | None:
     return Organisation.objects.filter(ods_code=ods_code.strip().upper()).first()
 

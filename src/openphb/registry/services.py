@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openphb.accounts.models import User
+from openphb.accounts.selectors import user_commissioners
 from openphb.audit.services import Actor, audit_record, changes_between
 from openphb.core.identifiers import normalise_postcode, validate_snomed_code
 from openphb.organisations.models import Organisation, OrganisationKind
@@ -57,7 +58,7 @@ def _check_commissioner(organisation: Organisation, starts_on: datetime.date) ->
 def _commissioner_for(actor: Actor, chosen: Organisation | None) -> Organisation | None:
     if actor.user_id is None:  # a system job: whatever the file or caller says
         return chosen
-    own = Organisation.objects.commissioners().filter(memberships__user_id=actor.user_id)
+    own = user_commissioners(user_id=actor.user_id)
     if chosen is None:
         if own.count() != 1:
             raise ValidationError({"commissioner": "Choose the responsible commissioner."})

@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from openphb.accounts.roles import Capability
 from openphb.organisations.models import Organisation, OrganisationKind
-from openphb.organisations.selectors import organisation_list, successions_of
+from openphb.organisations.selectors import organisation_get, organisation_list, successions_of
 
 from .common import paginate, requires
 
@@ -32,9 +32,10 @@ def organisation_index(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.VIEW_ORGANISATIONS)
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = Organisation.objects.filter(pk=pk).first()
-    if organisation is None:
-        raise Http404("No such organisation")
+    try:
+        organisation = organisation_get(pk=pk)
+    except Organisation.DoesNotExist:
+        raise Http404("No such organisation") from None
     return render(
         request,
         "organisations/detail.html",

@@ -9,10 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from openphb.accounts.roles import Capability
-from openphb.accounts.selectors import user_organisation_ids
+from openphb.accounts.selectors import user_commissioners
 from openphb.audit.selectors import audit_events_for_patient
 from openphb.audit.services import Actor
-from openphb.organisations.models import Organisation
 from openphb.registry import services
 from openphb.registry.models import Patient
 from openphb.registry.rules import PatientDetails
@@ -42,12 +41,6 @@ def _scoped_patient(request: HttpRequest, pk: int) -> Patient:
         return patient_get(user=signed_in(request), pk=pk)
     except Patient.DoesNotExist:
         raise Http404("No such patient") from None
-
-
-def _own_commissioners(request: HttpRequest):
-    return Organisation.objects.commissioners().filter(
-        pk__in=user_organisation_ids(user=signed_in(request))
-    )
 
 
 def _details(data: dict) -> PatientDetails:
@@ -107,7 +100,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Capability.EDIT_PATIENTS)
 def patient_add(request: HttpRequest) -> HttpResponse:
-    commissioners = _own_commissioners(request)
+    commissioners = user_commissioners(user_id=signed_in(request).pk)
     form = PatientForm(request.POST or None, with_commissioner=True, commissioners=commissioners)
     if request.method == "POST" and form.is_valid():
         try:
@@ -121,8 +114,9 @@ def patient_add(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             return redirect("web:patient-detail", pk=patient.pk)
-    if commissioners.count() == 1 and not form.is_bound:
-        form.initial["commissioner"] = commissioners.first().ods_code
+    only = commissioners.first() if commissioners.count() == 1 else None
+    if only is not None and not form.is_bound:
+        form.initial["commissioner"] = only.ods_code
     return render(request, "patients/form.html", {"form": form, "adding": True})
 
 
