@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.http import HttpRequest
 
+from openphb.core.db import insert_many
+
 from .models import AuditEvent
 
 
@@ -95,10 +97,10 @@ def audit_record(
     return event
 
 
-def audit_record_many(*, actor: Actor, entries: Iterable[Entry], batch_size: int = 2000) -> int:
-    """Write many events in bulk (imports); returns how many were written."""
+def audit_record_many(*, actor: Actor, entries: Iterable[Entry]) -> int:
+    """Write many events in one prepared statement (bulk imports); returns how many."""
     events = [_event(actor=actor, entry=entry) for entry in entries]
-    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    insert_many(events)
     return len(events)
 
 

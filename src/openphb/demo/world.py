@@ -20,6 +20,7 @@ from openphb.accounts.models import User
 from openphb.accounts.roles import Role
 from openphb.accounts.services import user_create
 from openphb.audit.services import Actor, audit_record
+from openphb.core.db import insert_many
 from openphb.organisations.models import Organisation, Succession
 from openphb.organisations.services import organisation_create, succession_record
 from openphb.registry.models import (
@@ -280,7 +281,8 @@ def _people(
             for i, n in enumerate(numbers[start : start + BATCH])
             if n not in existing
         ]
-        _write(people, orgs)
+        with transaction.atomic():  # a batch of people with everything that is theirs
+            _write(people, orgs)
         added += len(people)
         progress(min(BATCH, count - start))
     return added
@@ -301,15 +303,17 @@ def _write(people: list[population.Person], orgs: dict[str, Organisation]) -> No
         )
         for p in people
     ]
-    Patient.objects.bulk_create(patients, batch_size=BATCH)
-    if any(patient.pk is None for patient in patients):
-        ids = dict(
-            Patient.objects.filter(nhs_number__in=[p.nhs_number for p in people]).values_list(
+    insert_many(patients)
+    numbers = [patient.nhs_number for patient in patients]
+    ids: dict[str, int] = {}
+    for start in range(0, len(numbers), 900):
+        ids.update(
+            Patient.objects.filter(nhs_number__in=numbers[start : start + 900]).values_list(
                 "nhs_number", "pk"
             )
         )
-        for patient in patients:
-            patient.pk = ids[patient.nhs_number]
+    for patient in patients:
+        patient.pk = ids[patient.nhs_number]
     assignments, conditions, representatives, carers = [], [], [], []
     for person, patient in zip(people, patients):
         for organisation_id, starts, ends, reason in _assignments(
@@ -348,10 +352,10 @@ def _write(people: list[population.Person], orgs: dict[str, Organisation]) -> No
                     cares_for_id=patient.pk, full_name=name, relationship=relation, starts_on=since
                 )
             )
-    CommissionerAssignment.objects.bulk_create(assignments, batch_size=BATCH)
-    Condition.objects.bulk_create(conditions, batch_size=BATCH)
-    Representative.objects.bulk_create(representatives, batch_size=BATCH)
-    Carer.objects.bulk_create(carers, batch_size=BATCH)
+    insert_many(assignments)
+    insert_many(conditions)
+    insert_many(representatives)
+    insert_many(carers)
 
 
 def _users(orgs: dict[str, Organisation], password: str, say: Say) -> None:

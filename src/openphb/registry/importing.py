@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openphb.audit.services import Actor, Entry, audit_record_many, changes_between
+from openphb.core.db import insert_many
 from openphb.organisations.models import COMMISSIONER_KINDS, Organisation, OrganisationKind
 
 from .models import CommissionerAssignment, Patient
@@ -294,6 +295,17 @@ def _existing(rows: list[_ValidRow]) -> dict[str, Patient]:
     return found
 
 
+def _ids_by_nhs_number(numbers: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(numbers), 900):
+        found.update(
+            Patient.objects.filter(nhs_number__in=numbers[start : start + 900]).values_list(
+                "nhs_number", "pk"
+            )
+        )
+    return found
+
+
 def _reject_invisible(
     rows: list[_ValidRow],
     existing: dict[str, Patient],
@@ -327,10 +339,10 @@ def _write(
     created = [
         Patient(**row.details.as_dict(), registered_practice_id=row.practice_id) for row in new_rows
     ]
-    Patient.objects.bulk_create(created, batch_size=BATCH)
-    if any(patient.pk is None for patient in created):  # a backend that returns no ids
-        by_number = _existing(new_rows)
-        created = [by_number[row.details.nhs_number] for row in new_rows]
+    insert_many(created)
+    ids = _ids_by_nhs_number([row.details.nhs_number for row in new_rows])
+    for new in created:
+        new.pk = ids[new.nhs_number]
     entries = [
         Entry(
             action="patient.created",
@@ -410,7 +422,7 @@ def _write(
         )
     if closing:
         CommissionerAssignment.objects.bulk_update(closing, ["ends_on"], batch_size=BATCH)
-    CommissionerAssignment.objects.bulk_create(assignments, batch_size=BATCH)
+    insert_many(assignments)
     audit_record_many(actor=actor, entries=entries)
 
 

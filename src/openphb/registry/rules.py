@@ -37,7 +37,8 @@ class PatientDetails:
     date_of_death: datetime.date | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
+        # A shallow copy: every field is a string, a date or None (asdict deep-copies, slowly).
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
 
 
 Errors = dict[str, list[str]]
