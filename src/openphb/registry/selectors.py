@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from openphb.accounts.models import User
@@ -48,12 +48,12 @@ def patients_visible_to(*, user: User) -> QuerySet[Patient]:
         )
         if not answering:
             return Patient.objects.none()
-        responsible = (
-            CommissionerAssignment.objects.current_on(today)
-            .filter(organisation_id__in=answering)
-            .values("patient_id")
+        # A correlated EXISTS, so a lookup by NHS number or a page of names checks only the
+        # patients it touches (an IN over every assignment would read them all).
+        responsible = CommissionerAssignment.objects.current_on(today).filter(
+            patient_id=OuterRef("pk"), organisation_id__in=answering
         )
-        return Patient.objects.filter(pk__in=responsible)
+        return Patient.objects.filter(Exists(responsible))
     if user.can(Capability.VIEW_OWN_RECORD):
         represented = (
             Representative.objects.active_on(today).filter(account=user).values("patient_id")
@@ -147,22 +147,30 @@ def import_jobs_for(*, user: User) -> QuerySet["PatientImportJob"]:
     return PatientImportJob.objects.filter(created_by=user).defer("content", "rejects_csv")
 
 
+def _responsible_count(organisation_ids: set[int], today: datetime.date) -> int:
+    """People these organisations answer for today, counted from the assignments' index
+    (one current assignment a person) without touching the patients."""
+    answering = organisation_ids_answering_for(organisation_ids=organisation_ids, on=today)
+    return (
+        CommissionerAssignment.objects.current_on(today)
+        .filter(organisation_id__in=answering)
+        .count()
+    )
+
+
+def responsible_count_for(*, user: User) -> int:
+    """How many people the user's organisations answer for today (what they may see)."""
+    return _responsible_count(user_organisation_ids(user=user), _today())
+
+
 def responsible_counts_for(*, user: User) -> list[dict[str, object]]:
     """How many people each of the user's organisations answers for today (counts only)."""
     today = _today()
     own = user_organisation_ids(user=user)
-    counts = []
-    for organisation in Organisation.objects.filter(pk__in=own).order_by("name"):
-        answering = organisation_ids_answering_for(organisation_ids={organisation.pk}, on=today)
-        counts.append(
-            {
-                "organisation": organisation,
-                "people": CommissionerAssignment.objects.current_on(today)
-                .filter(organisation_id__in=answering)
-                .count(),
-            }
-        )
-    return counts
+    return [
+        {"organisation": organisation, "people": _responsible_count({organisation.pk}, today)}
+        for organisation in Organisation.objects.filter(pk__in=own).order_by("name")
+    ]
 
 
 def carer_roles_for(*, user: User) -> list[Carer]:

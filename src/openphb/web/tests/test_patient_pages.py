@@ -216,3 +216,16 @@ def test_moving_responsibility_keeps_the_history(signed_in, patient, icb, other_
     assert [a.organisation for a in patient.assignments.order_by("starts_on")] == [icb, other_icb]
     # The record now belongs to the other commissioner, so this coordinator no longer sees it.
     assert signed_in.get(reverse("web:patient-detail", args=[patient.pk])).status_code == 404
+
+
+def test_a_very_long_list_asks_for_a_search_instead_of_counting_everyone(
+    signed_in, icb, monkeypatch
+):
+    from openphb.web.views.common import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 3)
+    for _ in range(5):
+        factories.patient(commissioner=icb)
+    body = signed_in.get(reverse("web:patient-list")).content.decode()
+    assert "More than 3 people" in body
+    assert "Search by NHS number" in body

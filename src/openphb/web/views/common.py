@@ -1,10 +1,11 @@
 """Small helpers shared by the page views."""
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -31,11 +32,32 @@ def requires(
     return decorator
 
 
+class CappedPaginator(Paginator):
+    """Counts at most `COUNT_CAP` items: nobody pages through 700,000 people, and counting
+    them all is what makes a long list slow. Beyond the cap, `count_capped` is true and the
+    page says to search instead."""
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def _counted(self) -> int:
+        head = self.object_list[: self.COUNT_CAP + 1]
+        return head.count() if isinstance(head, QuerySet) else len(head)
+
+    @property
+    def count(self) -> int:
+        return min(self._counted, self.COUNT_CAP)
+
+    @property
+    def count_capped(self) -> bool:
+        return self._counted > self.COUNT_CAP
+
+
 def paginate(
     request: HttpRequest, items: Any, size: int = PAGE_SIZE
 ) -> tuple[Page, dict[str, Any]]:
     """A page of items and the NHS pagination macro's parameters (keeping other query args)."""
-    page = Paginator(items, size).get_page(request.GET.get("page"))
+    page = CappedPaginator(items, size).get_page(request.GET.get("page"))
     query = request.GET.copy()
 
     def url(number: int) -> str:

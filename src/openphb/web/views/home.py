@@ -4,7 +4,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from openphb.accounts.roles import Capability, Role
-from openphb.registry.selectors import carer_roles_for, patients_visible_to, responsible_counts_for
+from openphb.registry.selectors import (
+    carer_roles_for,
+    patients_visible_to,
+    responsible_count_for,
+    responsible_counts_for,
+)
 
 from .common import signed_in
 
@@ -13,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     context: dict[str, object] = {"user": user}
     if user.can(Capability.VIEW_PATIENTS):
-        context["patient_count"] = patients_visible_to(user=user).count()
+        context["patient_count"] = responsible_count_for(user=user)
     elif user.can(Capability.VIEW_OWN_RECORD):
         context["own_records"] = list(patients_visible_to(user=user))
     if user.role == Role.ANALYST:
