@@ -233,17 +233,34 @@ class PeriodQuerySet(models.QuerySet):
         return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 
 
-class Representative(TimestampedModel):
-    """Someone who manages the budget for the patient: a representative or nominee."""
+class SomeoneAroundThePatient(TimestampedModel):
+    """A person in a role beside the patient for a period: who, how related, how to reach."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="representatives")
     full_name = models.CharField(max_length=200)
-    relationship = models.CharField(max_length=100, help_text="For example: daughter, friend.")
-    authority = models.CharField(max_length=16, choices=RepresentativeAuthority.choices)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="%(class)s_ends_after_start",
+            )
+        ]
+
+
+class Representative(SomeoneAroundThePatient):
+    """Someone who manages the budget for the patient: a representative or nominee."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="representatives")
+    relationship = models.CharField(max_length=100, help_text="For example: daughter, friend.")
+    authority = models.CharField(max_length=16, choices=RepresentativeAuthority.choices)
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -252,33 +269,20 @@ class Representative(TimestampedModel):
         related_name="represents",
     )
 
-    objects = PeriodQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["starts_on", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
-                name="representative_ends_after_start",
-            )
-        ]
+    class Meta(SomeoneAroundThePatient.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.relationship}) for {self.patient_id}"
 
 
-class Carer(TimestampedModel):
+class Carer(SomeoneAroundThePatient):
     """An unpaid carer of a patient (who may hold a carer's budget of their own)."""
 
     cares_for = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="carers")
-    full_name = models.CharField(max_length=200)
     relationship = models.CharField(max_length=100, help_text="For example: husband, neighbour.")
     date_of_birth = models.DateField(null=True, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
-    starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True)
-    phone = models.CharField(max_length=32, blank=True)
-    email = models.EmailField(blank=True)
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -287,16 +291,8 @@ class Carer(TimestampedModel):
         related_name="carer_roles",
     )
 
-    objects = PeriodQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["starts_on", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
-                name="carer_ends_after_start",
-            )
-        ]
+    class Meta(SomeoneAroundThePatient.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.relationship})"
