@@ -7,7 +7,7 @@ from django.db import models
 
 from openphb.organisations.models import Organisation
 
-from .roles import STAFF_ROLES, Capability, Role, role_can
+from .roles import Capability, Role, role_can
 
 
 class User(AbstractUser):
@@ -15,11 +15,6 @@ class User(AbstractUser):
     organisations: "models.ManyToManyField[Organisation, Membership]" = models.ManyToManyField(
         Organisation, through="Membership", related_name="members", blank=True
     )
-
-    @property
-    def is_staff_member(self) -> bool:
-        """NHS or council staff (as opposed to a budget holder or carer)."""
-        return self.role in STAFF_ROLES
 
     @property
     def display_name(self) -> str:

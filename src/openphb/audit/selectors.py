@@ -8,9 +8,3 @@ from .models import AuditEvent
 def audit_events_for_patient(*, patient_id: int) -> QuerySet[AuditEvent]:
     """Everything that looked at or changed one patient's record, newest first."""
     return AuditEvent.objects.filter(patient_id=patient_id).order_by("-at", "-id")
-
-
-def audit_events_for_object(*, object_type: str, object_id: str) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by(
-        "-at", "-id"
-    )

@@ -55,10 +55,6 @@ def format_nhs_number(digits: str) -> str:
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 else digits
 
 
-def is_test_nhs_number(digits: str) -> bool:
-    return digits.startswith(TEST_NHS_NUMBER_PREFIX)
-
-
 _POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
 
 

@@ -9,10 +9,10 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
-from openphb.core.identifiers import nhs_number_check_digit
+from openphb.core.identifiers import TEST_NHS_NUMBER_PREFIX, nhs_number_check_digit
 
 DEMO_TODAY = datetime.date(2026, 11, 1)
-TEST_PREFIX = "999"
+TEST_PREFIX = TEST_NHS_NUMBER_PREFIX
 
 GIVEN_FEMALE = (
     "Olivia Amelia Isla Ava Mia Grace Sophia Lily Freya Emily Ivy Ella Rosie Evie Florence "

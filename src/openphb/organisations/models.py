@@ -38,11 +38,6 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def gp_practices(self) -> "OrganisationQuerySet":
         return self.filter(kind=OrganisationKind.GP_PRACTICE)
 
-    def open_on(self, day: datetime.date) -> "OrganisationQuerySet":
-        return self.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=day)).filter(
-            Q(closed_on__isnull=True) | Q(closed_on__gte=day)
-        )
-
 
 class Organisation(TimestampedModel):
     ods_code = models.CharField("ODS code", max_length=8, unique=True)

@@ -91,11 +91,6 @@ class PostcodeLsoa(models.Model):
         return f"{self.postcode} → {self.lsoa.code}"
 
 
-class PatientQuerySet(models.QuerySet["Patient"]):
-    def alive_on(self, day: datetime.date) -> "PatientQuerySet":
-        return self.filter(Q(date_of_death__isnull=True) | Q(date_of_death__gt=day))
-
-
 class Patient(TimestampedModel):
     nhs_number = models.CharField("NHS number", max_length=10, unique=True)
     given_name = models.CharField(max_length=100)
@@ -123,8 +118,6 @@ class Patient(TimestampedModel):
         related_name="patient",
         help_text="The budget holder's own sign-in, if they have one.",
     )
-
-    objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
