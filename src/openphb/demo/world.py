@@ -32,6 +32,7 @@ from openphb.registry.models import (
     Representative,
 )
 from openphb.registry.reference import imd_import
+from openphb.registry.services import sign_in_link
 
 from . import population
 from .models import DemoWorld
@@ -378,7 +379,7 @@ def _users(orgs: dict[str, Organisation], password: str, say: Say) -> None:
     holder = User.objects.get(username="holder")
     if not Patient.objects.filter(account=holder).exists():
         patient = _first_living_adult_in_scope(orgs)
-        Patient.objects.filter(pk=patient.pk).update(account=holder)
+        sign_in_link(actor=ACTOR, record=patient, user=holder)
         User.objects.filter(pk=holder.pk).update(
             first_name=patient.given_name, last_name=patient.family_name
         )
@@ -386,7 +387,7 @@ def _users(orgs: dict[str, Organisation], password: str, say: Say) -> None:
     if not Carer.objects.filter(account=carer_user).exists():
         carer = Carer.objects.filter(cares_for__nhs_number__startswith="999").order_by("pk").first()
         if carer is not None:
-            Carer.objects.filter(pk=carer.pk).update(account=carer_user)
+            sign_in_link(actor=ACTOR, record=carer, user=carer_user)
             first, _, last = carer.full_name.partition(" ")
             User.objects.filter(pk=carer_user.pk).update(first_name=first, last_name=last)
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openphb.accounts.models import User
+from openphb.accounts.roles import Role
 from openphb.accounts.selectors import user_commissioners
 from openphb.audit.services import Actor, audit_record, changes_between
 from openphb.core.identifiers import normalise_postcode, validate_snomed_code
@@ -150,6 +151,26 @@ def patient_update(
             changes=changes,
         )
     return patient
+
+
+@transaction.atomic
+def sign_in_link(*, actor: Actor, record: Patient | Carer, user: User) -> None:
+    """Link a person's own sign-in to their record (a budget holder's or a carer's)."""
+    expected = Role.BUDGET_HOLDER if isinstance(record, Patient) else Role.CARER
+    if user.role != expected:
+        raise ValidationError(
+            {"account": f"Only a {expected.label.lower()} sign-in can be linked."}
+        )
+    patient_id = record.pk if isinstance(record, Patient) else record.cares_for_id
+    record.account = user
+    record.save(update_fields=["account", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="patient.sign_in_linked",
+        target=record,
+        patient_id=patient_id,
+        summary=f"Linked the sign-in {user.username}",
+    )
 
 
 @transaction.atomic

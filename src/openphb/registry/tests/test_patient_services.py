@@ -158,3 +158,19 @@ def test_a_carer_is_added_with_a_normalised_postcode(coordinator, patient):
     )
     assert carer.postcode == "NG7 2UH"
     assert AuditEvent.objects.filter(action="patient.carer_added", patient_id=patient.pk).exists()
+
+
+def test_a_budget_holders_sign_in_is_linked_to_their_record_and_audited(patient):
+    from openphb.registry.services import sign_in_link
+
+    holder = factories.user(role="budget_holder")
+    sign_in_link(actor=Actor.system_job("test"), record=patient, user=holder)
+    patient.refresh_from_db()
+    assert patient.account == holder
+    assert AuditEvent.objects.filter(
+        action="patient.sign_in_linked", patient_id=patient.pk
+    ).exists()
+    with pytest.raises(ValidationError):
+        sign_in_link(
+            actor=Actor.system_job("test"), record=patient, user=factories.user(role="carer")
+        )
