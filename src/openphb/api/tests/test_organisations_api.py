@@ -60,3 +60,9 @@ def test_a_duplicate_ods_code_is_a_422_on_that_field(client, commissioner, icb):
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "ods_code"]
+
+
+def test_the_interactive_docs_are_served_without_a_token_or_the_internet(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"/static/ninja/swagger-ui-bundle.js" in response.content
