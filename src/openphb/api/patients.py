@@ -79,16 +79,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str,
     _user(request, Capability.EDIT_PATIENTS)
     patient = services.patient_create(
         actor=Actor.from_request(request),
-        details=PatientDetails(
-            nhs_number=payload.nhs_number,
-            given_name=payload.given_name,
-            family_name=payload.family_name,
-            date_of_birth=payload.date_of_birth,
-            sex=payload.sex,
-            ethnic_category=payload.ethnic_category,
-            postcode=payload.postcode,
-            date_of_death=payload.date_of_death,
-        ),
+        details=PatientDetails.from_mapping(payload.dict()),
         registered_practice=_organisation(payload.registered_practice, "registered_practice"),
         commissioner=_organisation(payload.commissioner, "commissioner"),
     )
@@ -103,11 +94,10 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch)
     practice = patient.registered_practice
     if "registered_practice" in changes:
         practice = _organisation(changes.pop("registered_practice"), "registered_practice")
-    current = {name: getattr(patient, name) for name in PatientDetails.__dataclass_fields__}
     patient = services.patient_update(
         actor=Actor.from_request(request),
         patient=patient,
-        details=PatientDetails(**{**current, **changes}),
+        details=PatientDetails.from_mapping({**PatientDetails.of(patient).as_dict(), **changes}),
         registered_practice=practice,
     )
     return _out(patient)

@@ -32,6 +32,7 @@ from openphb.registry.models import (
     Representative,
 )
 from openphb.registry.reference import imd_import
+from openphb.registry.selectors import patient_ids_by_nhs_number
 from openphb.registry.services import sign_in_link
 
 from . import population
@@ -305,14 +306,7 @@ def _write(people: list[population.Person], orgs: dict[str, Organisation]) -> No
         for p in people
     ]
     insert_many(patients)
-    numbers = [patient.nhs_number for patient in patients]
-    ids: dict[str, int] = {}
-    for start in range(0, len(numbers), 900):
-        ids.update(
-            Patient.objects.filter(nhs_number__in=numbers[start : start + 900]).values_list(
-                "nhs_number", "pk"
-            )
-        )
+    ids = patient_ids_by_nhs_number([patient.nhs_number for patient in patients])
     for patient in patients:
         patient.pk = ids[patient.nhs_number]
     assignments, conditions, representatives, carers = [], [], [], []

@@ -22,12 +22,14 @@ from openphb.organisations.models import COMMISSIONER_KINDS, Organisation, Organ
 
 from .models import CommissionerAssignment, Patient
 from .rules import (
+    DETAIL_FIELDS,
     PatientDetails,
     check_patient_details,
     parse_date,
     parse_ethnic_category,
     parse_sex,
 )
+from .selectors import patient_ids_by_nhs_number
 
 REQUIRED_COLUMNS = ("nhs_number", "given_name", "family_name", "date_of_birth", "sex")
 OPTIONAL_COLUMNS = (
@@ -40,15 +42,7 @@ OPTIONAL_COLUMNS = (
 )
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 BATCH = 2000
-_COMPARED = (
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "date_of_death",
-    "sex",
-    "ethnic_category",
-    "postcode",
-)
+_COMPARED = tuple(name for name in DETAIL_FIELDS if name != "nhs_number")
 
 Progress = Callable[[int], None]
 
@@ -295,17 +289,6 @@ def _existing(rows: list[_ValidRow]) -> dict[str, Patient]:
     return found
 
 
-def _ids_by_nhs_number(numbers: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(numbers), 900):
-        found.update(
-            Patient.objects.filter(nhs_number__in=numbers[start : start + 900]).values_list(
-                "nhs_number", "pk"
-            )
-        )
-    return found
-
-
 def _reject_invisible(
     rows: list[_ValidRow],
     existing: dict[str, Patient],
@@ -340,7 +323,7 @@ def _write(
         Patient(**row.details.as_dict(), registered_practice_id=row.practice_id) for row in new_rows
     ]
     insert_many(created)
-    ids = _ids_by_nhs_number([row.details.nhs_number for row in new_rows])
+    ids = patient_ids_by_nhs_number([row.details.nhs_number for row in new_rows])
     for new in created:
         new.pk = ids[new.nhs_number]
     entries = [

@@ -93,16 +93,17 @@ def imd_import(
         batch_size=2000,
     )
     ids = dict(Lsoa.objects.filter(code__in=list(lsoas)).values_list("code", "id"))
-    known = dict(
-        PostcodeLsoa.objects.filter(postcode__in=list(postcodes)).values_list("postcode", "lsoa_id")
-    )
-    moved = [
-        PostcodeLsoa(postcode=p, lsoa_id=ids[c])
-        for p, c in postcodes.items()
-        if p in known and known[p] != ids[c]
-    ]
-    for mapping in moved:
-        PostcodeLsoa.objects.filter(postcode=mapping.postcode).update(lsoa_id=mapping.lsoa_id)
+    known = {
+        mapping.postcode: mapping
+        for mapping in PostcodeLsoa.objects.filter(postcode__in=list(postcodes))
+    }
+    moved = []
+    for postcode, code in postcodes.items():
+        mapping = known.get(postcode)
+        if mapping is not None and mapping.lsoa_id != ids[code]:
+            mapping.lsoa_id = ids[code]
+            moved.append(mapping)
+    PostcodeLsoa.objects.bulk_update(moved, ["lsoa_id"], batch_size=2000)
     PostcodeLsoa.objects.bulk_create(
         [PostcodeLsoa(postcode=p, lsoa_id=ids[c]) for p, c in postcodes.items() if p not in known],
         batch_size=2000,

@@ -6,6 +6,7 @@ Used by the pages, the API and the bulk import alike, so a mistake reads the sam
 import dataclasses
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -36,9 +37,28 @@ class PatientDetails:
     postcode: str = ""
     date_of_death: datetime.date | None = None
 
+    @classmethod
+    def of(cls, record: object) -> "PatientDetails":
+        """The details of anything that has them as attributes (a Patient, say)."""
+        return cls(**{name: getattr(record, name) for name in DETAIL_FIELDS})
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> "PatientDetails":
+        """The details from a form's or request's cleaned data (missing optional ones blank)."""
+        values = {**_OPTIONAL_BLANKS, **data}
+        return cls(**{name: values[name] for name in DETAIL_FIELDS})  # type: ignore[arg-type]
+
     def as_dict(self) -> dict[str, object]:
         # A shallow copy: every field is a string, a date or None (asdict deep-copies, slowly).
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+
+DETAIL_FIELDS = tuple(field.name for field in dataclasses.fields(PatientDetails))
+_OPTIONAL_BLANKS: dict[str, object] = {
+    "ethnic_category": EthnicCategory.NOT_KNOWN,
+    "postcode": "",
+    "date_of_death": None,
+}
 
 
 Errors = dict[str, list[str]]

@@ -134,6 +134,19 @@ def lsoa_for_postcode(postcode: str) -> Lsoa | None:
     return found.lsoa if found else None
 
 
+def patient_ids_by_nhs_number(numbers: list[str]) -> dict[str, int]:
+    """The ids of the patients with these NHS numbers (for bulk loads; not scoped: the caller
+    already holds the numbers and gets back only their ids)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(numbers), 900):
+        found.update(
+            Patient.objects.filter(nhs_number__in=numbers[start : start + 900]).values_list(
+                "nhs_number", "pk"
+            )
+        )
+    return found
+
+
 def visible_patient_ids(*, user: User, ids: list[int]) -> set[int]:
     """Which of these patient ids the user may see (checked in chunks for large imports)."""
     visible: set[int] = set()

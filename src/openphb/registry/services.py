@@ -23,17 +23,6 @@ from .models import (
 )
 from .rules import PatientDetails, check_patient_details
 
-_DETAIL_FIELDS = (
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "date_of_death",
-    "sex",
-    "ethnic_category",
-    "postcode",
-)
-
 
 def _checked(details: PatientDetails) -> PatientDetails:
     cleaned, errors = check_patient_details(details, today=timezone.localdate())
@@ -70,7 +59,7 @@ def _commissioner_for(actor: Actor, chosen: Organisation | None) -> Organisation
 
 
 def _details_of(patient: Patient) -> dict[str, object]:
-    return {name: getattr(patient, name) for name in _DETAIL_FIELDS} | {
+    return PatientDetails.of(patient).as_dict() | {
         "registered_practice": patient.registered_practice.ods_code
         if patient.registered_practice
         else None

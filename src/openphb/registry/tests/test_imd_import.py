@@ -65,3 +65,12 @@ def test_the_command_explains_a_wrong_file(tmp_path):
     path.write_text("postcode,decile\nRM1 3AB,2\n")
     with pytest.raises(CommandError, match="lacks these columns"):
         call_command("import-imd", str(path))
+
+
+def test_a_postcode_that_moves_to_another_area_follows_the_new_lookup():
+    load(FILE)
+    load(
+        FILE.replace("NG7 2UH,E01900002", "NG7 2UH,E01900001").replace(",Area two,9", ",Area one,2")
+    )
+    assert lsoa_for_postcode("NG7 2UH").code == "E01900001"
+    assert PostcodeLsoa.objects.count() == 3

@@ -2,8 +2,10 @@
 
 from collections.abc import Callable
 from functools import cached_property, wraps
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +14,10 @@ from django.shortcuts import render
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 
+from ..forms import apply_service_errors
+
 PAGE_SIZE = 25
+T = TypeVar("T")
 
 
 def requires(
@@ -75,3 +80,16 @@ def paginate(
 def signed_in(request: HttpRequest) -> User:
     """The signed-in user (the middleware has already sent everyone else to sign in)."""
     return cast(User, request.user)
+
+
+def submit(form: forms.Form, save: Callable[[dict[str, Any]], T]) -> T | None:
+    """If the form is valid, hand its data to the service; show a refusal on the form.
+
+    Returns what the service saved, or None when the form has to be shown again."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    try:
+        return save(form.cleaned_data)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None

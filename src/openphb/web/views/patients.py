@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,9 +30,8 @@ from ..forms import (
     ConditionForm,
     PatientForm,
     RepresentativeForm,
-    apply_service_errors,
 )
-from .common import paginate, requires, signed_in
+from .common import paginate, requires, signed_in, submit
 
 
 def _scoped_patient(request: HttpRequest, pk: int) -> Patient:
@@ -41,19 +39,6 @@ def _scoped_patient(request: HttpRequest, pk: int) -> Patient:
         return patient_get(user=signed_in(request), pk=pk)
     except Patient.DoesNotExist:
         raise Http404("No such patient") from None
-
-
-def _details(data: dict) -> PatientDetails:
-    return PatientDetails(
-        nhs_number=data["nhs_number"],
-        given_name=data["given_name"],
-        family_name=data["family_name"],
-        date_of_birth=data["date_of_birth"],
-        date_of_death=data.get("date_of_death"),
-        sex=data["sex"],
-        ethnic_category=data["ethnic_category"],
-        postcode=data.get("postcode", ""),
-    )
 
 
 @requires(Capability.VIEW_PATIENTS)
@@ -102,18 +87,17 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_add(request: HttpRequest) -> HttpResponse:
     commissioners = user_commissioners(user_id=signed_in(request).pk)
     form = PatientForm(request.POST or None, with_commissioner=True, commissioners=commissioners)
-    if request.method == "POST" and form.is_valid():
-        try:
-            patient = services.patient_create(
-                actor=Actor.from_request(request),
-                details=_details(form.cleaned_data),
-                registered_practice=form.cleaned_data["registered_practice"],
-                commissioner=form.cleaned_data["commissioner"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return redirect("web:patient-detail", pk=patient.pk)
+    patient = submit(
+        form,
+        lambda data: services.patient_create(
+            actor=Actor.from_request(request),
+            details=PatientDetails.from_mapping(data),
+            registered_practice=data["registered_practice"],
+            commissioner=data["commissioner"],
+        ),
+    )
+    if patient is not None:
+        return redirect("web:patient-detail", pk=patient.pk)
     only = commissioners.first() if commissioners.count() == 1 else None
     if only is not None and not form.is_bound:
         form.initial["commissioner"] = only.ods_code
@@ -123,32 +107,24 @@ def patient_add(request: HttpRequest) -> HttpResponse:
 @requires(Capability.EDIT_PATIENTS)
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _scoped_patient(request, pk)
-    initial = {
+    initial = PatientDetails.of(patient).as_dict() | {
         "nhs_number": patient.nhs_number_display,
-        "given_name": patient.given_name,
-        "family_name": patient.family_name,
-        "date_of_birth": patient.date_of_birth,
-        "date_of_death": patient.date_of_death,
-        "sex": patient.sex,
-        "ethnic_category": patient.ethnic_category,
-        "postcode": patient.postcode,
         "registered_practice": patient.registered_practice.ods_code
         if patient.registered_practice
         else None,
     }
     form = PatientForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.patient_update(
-                actor=Actor.from_request(request),
-                patient=patient,
-                details=_details(form.cleaned_data),
-                registered_practice=form.cleaned_data["registered_practice"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return redirect("web:patient-detail", pk=patient.pk)
+    saved = submit(
+        form,
+        lambda data: services.patient_update(
+            actor=Actor.from_request(request),
+            patient=patient,
+            details=PatientDetails.from_mapping(data),
+            registered_practice=data["registered_practice"],
+        ),
+    )
+    if saved is not None:
+        return redirect("web:patient-detail", pk=patient.pk)
     return render(request, "patients/form.html", {"form": form, "patient": patient})
 
 
@@ -167,19 +143,18 @@ def patient_access(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_commissioner(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _scoped_patient(request, pk)
     form = CommissionerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.commissioner_assign(
-                actor=Actor.from_request(request),
-                patient=patient,
-                organisation=form.cleaned_data["commissioner"],
-                starts_on=form.cleaned_data["starts_on"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return redirect("web:patient-detail", pk=patient.pk)
+    saved = submit(
+        form,
+        lambda data: services.commissioner_assign(
+            actor=Actor.from_request(request),
+            patient=patient,
+            organisation=data["commissioner"],
+            starts_on=data["starts_on"],
+            reason=data["reason"],
+        ),
+    )
+    if saved is not None:
+        return redirect("web:patient-detail", pk=patient.pk)
     return render(
         request,
         "patients/related_form.html",
@@ -222,13 +197,10 @@ def patient_add_related(request: HttpRequest, pk: int, kind: str) -> HttpRespons
     form_class, service, title, hint = _ADDERS[kind]
     patient = _scoped_patient(request, pk)
     form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(actor=Actor.from_request(request), patient=patient, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return redirect("web:patient-detail", pk=patient.pk)
+    if submit(
+        form, lambda data: service(actor=Actor.from_request(request), patient=patient, **data)
+    ):
+        return redirect("web:patient-detail", pk=patient.pk)
     return render(
         request,
         "patients/related_form.html",
