@@ -32,7 +32,20 @@ $(ASSETS): package.json package-lock.json
 	@touch $@
 
 .PHONY: install
-install: $(INSTALLED) $(ASSETS) ## Create .venv, install Python packages and the NHS.UK frontend
+install: pdf-libs $(INSTALLED) $(ASSETS) ## Create .venv, install Python packages and the NHS.UK frontend
+
+# WeasyPrint (offer letters as PDF) draws text with Pango and subsets fonts with HarfBuzz.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+.PHONY: pdf-libs
+pdf-libs:
+	@if ! ldconfig -p | grep -q libharfbuzz-subset.so.0 || ! ldconfig -p | grep -q libpangoft2-1.0.so.0; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Pango and HarfBuzz for PDF letters"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) >/dev/null; \
+	  else \
+	    echo "PDF letters need Pango and HarfBuzz: sudo apt-get install $(PDF_LIBS)" >&2; exit 1; \
+	  fi; \
+	fi
 
 .PHONY: migrate
 migrate: install
