@@ -9,9 +9,11 @@ import itertools
 
 from openphb.accounts.models import Membership, User
 from openphb.accounts.roles import Role
+from openphb.audit.services import Actor
 from openphb.core.identifiers import nhs_number_check_digit
 from openphb.organisations.models import Organisation
-from openphb.registry.models import CommissionerAssignment, Patient
+from openphb.programmes.models import Programme
+from openphb.registry.models import CommissionerAssignment, Condition, Patient
 
 _counter = itertools.count(1)
 
@@ -84,3 +86,49 @@ def patient(
             patient=created, organisation=commissioner, starts_on=since
         )
     return created
+
+
+def programme(
+    *,
+    owner: Organisation,
+    sites: tuple[Organisation, ...] = (),
+    go_live_on: datetime.date = datetime.date(2025, 1, 1),
+    codes: tuple[tuple[str, str], ...] = (("13645005", "COPD"),),
+    min_age: int | None = 18,
+    ways: tuple[str, ...] = ("notional", "direct_payment"),
+    kind: str = "ltc_pilot",
+    name: str | None = None,
+    **rules: object,
+) -> Programme:
+    """A programme set up through the services, with sites and published rules."""
+    from openphb.programmes import services
+
+    actor = Actor.system_job("test")
+    created = services.programme_create(
+        actor=actor,
+        name=name or f"Programme {next(_counter)}",
+        kind=kind,
+        owner=owner,
+        ways_of_holding=list(ways),
+        legal_right=kind in services.LEGAL_RIGHT_KINDS,
+    )
+    for site in sites or (owner,):
+        services.site_add(
+            actor=actor,
+            programme=created,
+            organisation=site,
+            go_live_on=go_live_on,
+            enrolment_target=10,
+        )
+    services.rules_publish(
+        actor=actor,
+        programme=created,
+        condition_codes=list(codes),
+        min_age=min_age,
+        **rules,  # type: ignore[arg-type]
+    )
+    return created
+
+
+def condition(who: Patient, code: str = "13645005", display: str = "COPD") -> None:
+    Condition.objects.create(patient=who, snomed_code=code, display=display)

@@ -34,6 +34,11 @@ class Capability(StrEnum):
     VIEW_ORGANISATIONS = "view_organisations"
     MANAGE_ORGANISATIONS = "manage_organisations"
     VIEW_OWN_RECORD = "view_own_record"  # a budget holder: self and those they represent
+    VIEW_PROGRAMMES = "view_programmes"
+    MANAGE_PROGRAMMES = "manage_programmes"  # set up programmes, sites, rules; run screening
+    ENROL = "enrol"  # move people through the enrolment journey, send offers
+    RECORD_TIME = "record_time"  # staff minutes against an enrolment
+    VIEW_UPTAKE = "view_uptake"  # counts only: funnels, alerts, the national return
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -45,6 +50,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_ACCESS_HISTORY,
             Capability.VIEW_ORGANISATIONS,
             Capability.MANAGE_ORGANISATIONS,
+            Capability.VIEW_PROGRAMMES,
+            Capability.MANAGE_PROGRAMMES,
+            Capability.VIEW_UPTAKE,
         }
     ),
     Role.CARE_COORDINATOR: frozenset(
@@ -54,12 +62,31 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.IMPORT_PATIENTS,
             Capability.VIEW_ACCESS_HISTORY,
             Capability.VIEW_ORGANISATIONS,
+            Capability.VIEW_PROGRAMMES,
+            Capability.ENROL,
+            Capability.RECORD_TIME,
         }
     ),
-    Role.CLINICAL_REVIEWER: frozenset({Capability.VIEW_PATIENTS, Capability.VIEW_ORGANISATIONS}),
-    Role.FINANCE_OFFICER: frozenset({Capability.VIEW_PATIENTS, Capability.VIEW_ORGANISATIONS}),
+    Role.CLINICAL_REVIEWER: frozenset(
+        {
+            Capability.VIEW_PATIENTS,
+            Capability.VIEW_ORGANISATIONS,
+            Capability.VIEW_PROGRAMMES,
+            Capability.RECORD_TIME,
+        }
+    ),
+    Role.FINANCE_OFFICER: frozenset(
+        {
+            Capability.VIEW_PATIENTS,
+            Capability.VIEW_ORGANISATIONS,
+            Capability.VIEW_PROGRAMMES,
+            Capability.RECORD_TIME,
+        }
+    ),
     # Analysts work with counts and pseudonymised extracts, never identifiable records.
-    Role.ANALYST: frozenset({Capability.VIEW_ORGANISATIONS}),
+    Role.ANALYST: frozenset(
+        {Capability.VIEW_ORGANISATIONS, Capability.VIEW_PROGRAMMES, Capability.VIEW_UPTAKE}
+    ),
     Role.BUDGET_HOLDER: frozenset({Capability.VIEW_OWN_RECORD}),
     Role.CARER: frozenset(),
 }

@@ -6,12 +6,15 @@ from . import errors
 from .auth import BearerToken
 from .organisations import router as organisations
 from .patients import router as patients
+from .programmes import returns
+from .programmes import router as programmes
 
 api = NinjaAPI(
     title="OpenPHB API",
     version="1",
     description=(
-        "Personal health budgets: organisations and patients. Authenticate with "
+        "Personal health budgets: organisations, patients, programmes, eligibility, uptake and "
+        "the national quarterly return. Authenticate with "
         "`Authorization: Bearer TOKEN` (tokens come from `phb create-token USERNAME`). "
         "You see only what your role and organisations allow; another organisation's patient "
         "is a 404."
@@ -24,3 +27,5 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/organisations", organisations)
 api.add_router("/patients", patients)
+api.add_router("/programmes", programmes)
+api.add_router("/returns", returns)

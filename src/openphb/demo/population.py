@@ -108,6 +108,8 @@ class Person:
         None  # name, relation, authority, from
     )
     carer: tuple[str, str, datetime.date] | None = None  # name, relation, from
+    setting: tuple[str, datetime.date] | None = None  # where they live, since
+    restriction: tuple[str, datetime.date] | None = None  # rules out a direct payment, since
 
 
 def test_nhs_numbers(count: int) -> list[str]:
@@ -204,4 +206,22 @@ def person(*, seed: int, index: int, nhs_number: str, areas: dict[str, list[str]
         relation = rng.choice(["Wife", "Husband", "Daughter", "Son", "Partner", "Neighbour"])
         name_family = family if relation != "Neighbour" else rng.choice(FAMILY)
         person.carer = (f"{who} {name_family}", relation, registered)
+    # Drawn last, so adding them left everyone's earlier details as they were.
+    since = _date_between(rng, registered, DEMO_TODAY)
+    draw = rng.random()
+    if "continuing_healthcare" in groups and age >= 18:
+        if draw < 0.25:
+            person.setting = ("nursing_home", since)
+        elif draw < 0.45:
+            person.setting = ("care_home", since)
+        elif draw < 0.92:
+            person.setting = ("home", since)
+    elif draw < 0.90:
+        person.setting = ("home", since)
+    elif draw < 0.94:
+        person.setting = ("supported", since)
+    restricted = 0.01 if "mental_health" in groups else 0.002
+    if 18 <= age < 65 and rng.random() < restricted:
+        kind = rng.choice(["drug_rehab", "alcohol_treatment", "licence"])
+        person.restriction = (kind, _date_between(rng, DEMO_TODAY.replace(year=2025), DEMO_TODAY))
     return person

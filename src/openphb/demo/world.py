@@ -25,8 +25,10 @@ from openphb.organisations.models import Organisation, Succession
 from openphb.organisations.services import organisation_create, succession_record
 from openphb.registry.models import (
     Carer,
+    CareSetting,
     CommissionerAssignment,
     Condition,
+    DirectPaymentRestriction,
     Lsoa,
     Patient,
     Representative,
@@ -36,6 +38,7 @@ from openphb.registry.selectors import patient_ids_by_nhs_number
 from openphb.registry.services import sign_in_link
 
 from . import population
+from . import programmes as demo_programmes
 from .models import DemoWorld
 
 DATA = Path(__file__).parent / "data"
@@ -310,6 +313,7 @@ def _write(people: list[population.Person], orgs: dict[str, Organisation]) -> No
     for patient in patients:
         patient.pk = ids[patient.nhs_number]
     assignments, conditions, representatives, carers = [], [], [], []
+    settings, restrictions = [], []
     for person, patient in zip(people, patients):
         for organisation_id, starts, ends, reason in _assignments(
             person, orgs, (person.index * 7919 % 100) / 100
@@ -340,6 +344,14 @@ def _write(people: list[population.Person], orgs: dict[str, Organisation]) -> No
                     starts_on=since,
                 )
             )
+        if person.setting:
+            setting, since = person.setting
+            settings.append(CareSetting(patient_id=patient.pk, setting=setting, starts_on=since))
+        if person.restriction:
+            kind, since = person.restriction
+            restrictions.append(
+                DirectPaymentRestriction(patient_id=patient.pk, kind=kind, starts_on=since)
+            )
         if person.carer:
             name, relation, since = person.carer
             carers.append(
@@ -349,6 +361,8 @@ def _write(people: list[population.Person], orgs: dict[str, Organisation]) -> No
             )
     insert_many(assignments)
     insert_many(conditions)
+    insert_many(settings)
+    insert_many(restrictions)
     insert_many(representatives)
     insert_many(carers)
 
@@ -422,6 +436,8 @@ def build(
     added = _people(seed=seed, count=patients, orgs=orgs, say=say, progress=progress)
     with transaction.atomic():
         _users(orgs, password, say)
+    demo_programmes.build(orgs=orgs, seed=seed, say=say)
+    with transaction.atomic():
         world, _ = DemoWorld.objects.get_or_create(defaults={"seed": seed, "patients": patients})
         if patients > world.patients:
             world.patients = patients

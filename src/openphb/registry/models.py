@@ -226,6 +226,87 @@ class PeriodQuerySet(models.QuerySet):
         return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 
 
+class Setting(models.TextChoices):
+    """Where a person lives and receives their care."""
+
+    OWN_HOME = "home", "Own home or family home"
+    SUPPORTED_LIVING = "supported", "Supported living"
+    CARE_HOME = "care_home", "Care home"
+    NURSING_HOME = "nursing_home", "Care home with nursing"
+    HOSPITAL = "hospital", "Hospital (inpatient)"
+    HOSPICE = "hospice", "Hospice"
+    SECURE = "secure", "Prison or other secure setting"
+
+
+class CareSetting(models.Model):
+    """From `starts_on` (to `ends_on`) the person lived and received care in this setting.
+
+    Like responsibility, a new setting closes the open one the day before; nothing is
+    overwritten, so an eligibility decision can be explained by the setting on its date.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_settings")
+    setting = models.CharField(max_length=16, choices=Setting.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(ends_on__isnull=True), name="one_open_setting"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="setting_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_setting_display()} from {self.starts_on}"
+
+
+class RestrictionKind(models.TextChoices):
+    """Court orders and licence conditions under which a person cannot receive a direct payment
+    (NHS (Direct Payments) Regulations 2013, schedule: drug and alcohol requirements)."""
+
+    DRUG_REHABILITATION = "drug_rehab", "Drug rehabilitation requirement (community order)"
+    ALCOHOL_TREATMENT = "alcohol_treatment", "Alcohol treatment requirement (community order)"
+    DRUG_TREATMENT_ORDER = "drug_order", "Drug treatment and testing order"
+    LICENCE_CONDITION = "licence", "Licence condition on release about drugs or alcohol"
+    OTHER_ORDER = "other", "Other court order about drug or alcohol misuse"
+
+
+class DirectPaymentRestriction(models.Model):
+    """A period during which the person is under a requirement that rules out direct payments."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="direct_payment_restrictions"
+    )
+    kind = models.CharField(max_length=24, choices=RestrictionKind.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="restriction_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.starts_on}"
+
+
 class SomeoneAroundThePatient(TimestampedModel):
     """A person in a role beside the patient for a period: who, how related, how to reach."""
 

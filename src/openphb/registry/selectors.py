@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -17,7 +18,10 @@ from openphb.organisations.selectors import organisation_ids_answering_for, succ
 
 from .models import (
     Carer,
+    CareSetting,
     CommissionerAssignment,
+    Condition,
+    DirectPaymentRestriction,
     Lsoa,
     Patient,
     PatientImportJob,
@@ -189,3 +193,86 @@ def responsible_counts_for(*, user: User) -> list[dict[str, object]]:
 def carer_roles_for(*, user: User) -> list[Carer]:
     """The caring roles recorded for a carer's own sign-in."""
     return list(Carer.objects.filter(account=user).select_related("cares_for"))
+
+
+# Facts for screening a population in bulk (not scoped to a user: the caller is a commissioner's
+# screening run over the organisations its programme covers, and keeps only what its rules use).
+
+
+def responsible_people(
+    *, organisation_ids: set[int], on: datetime.date
+) -> Iterator[tuple[int, datetime.date, datetime.date | None, int]]:
+    """(patient id, date of birth, date of death, assigned organisation id) of everyone these
+    organisations' assignments cover on `on`, streamed in patient order."""
+    rows = (
+        CommissionerAssignment.objects.current_on(on)
+        .filter(organisation_id__in=organisation_ids)
+        .order_by("patient_id")
+        .values_list(
+            "patient_id", "patient__date_of_birth", "patient__date_of_death", "organisation_id"
+        )
+    )
+    return rows.iterator(chunk_size=20_000)
+
+
+def condition_codes_by_patient(*, codes: set[str]) -> dict[int, set[str]]:
+    """Which of these SNOMED CT codes each person has recorded (only people with one)."""
+    found: dict[int, set[str]] = {}
+    if not codes:
+        return found
+    rows = Condition.objects.filter(snomed_code__in=codes).values_list("patient_id", "snomed_code")
+    for patient_id, code in rows.iterator(chunk_size=20_000):
+        found.setdefault(patient_id, set()).add(code)
+    return found
+
+
+def settings_on(*, on: datetime.date) -> dict[int, str]:
+    """Each person's care setting on `on` (people with none recorded are absent)."""
+    rows = CareSetting.objects.active_on(on).values_list("patient_id", "setting")
+    return dict(rows.iterator(chunk_size=20_000))
+
+
+def restrictions_on(*, on: datetime.date) -> dict[int, str]:
+    """People under a requirement that rules out direct payments on `on`, with its kind."""
+    rows = DirectPaymentRestriction.objects.active_on(on).values_list("patient_id", "kind")
+    return dict(rows.iterator(chunk_size=20_000))
+
+
+def circumstances_of(*, patient: Patient) -> dict[str, object]:
+    """A person's care settings and direct-payment restrictions, for their record."""
+    return {
+        "settings": list(patient.care_settings.order_by("-starts_on")),
+        "restrictions": list(patient.direct_payment_restrictions.order_by("-starts_on")),
+    }
+
+
+@dataclass(frozen=True)
+class Circumstances:
+    """What eligibility rules look at for one person on one date."""
+
+    codes: frozenset[str]
+    setting: str | None
+    restriction: str | None
+    assigned_organisation_id: int | None
+
+
+def circumstances_on(*, patient: Patient, on: datetime.date) -> Circumstances:
+    assignment = CommissionerAssignment.objects.current_on(on).filter(patient=patient).first()
+    setting = CareSetting.objects.active_on(on).filter(patient=patient).first()
+    restriction = DirectPaymentRestriction.objects.active_on(on).filter(patient=patient).first()
+    return Circumstances(
+        codes=frozenset(patient.conditions.values_list("snomed_code", flat=True)),
+        setting=setting.setting if setting else None,
+        restriction=restriction.kind if restriction else None,
+        assigned_organisation_id=assignment.organisation_id if assignment else None,
+    )
+
+
+def representative_on(*, patient: Patient, on: datetime.date) -> Representative | None:
+    """Who acts for the person on `on` (the longest-standing, if several), for letters."""
+    return (
+        Representative.objects.active_on(on)
+        .filter(patient=patient)
+        .order_by("starts_on", "id")
+        .first()
+    )

@@ -15,11 +15,15 @@ from openphb.organisations.models import Organisation, OrganisationKind
 
 from .models import (
     Carer,
+    CareSetting,
     CommissionerAssignment,
     Condition,
+    DirectPaymentRestriction,
     Patient,
     Representative,
     RepresentativeAuthority,
+    RestrictionKind,
+    Setting,
 )
 from .rules import PatientDetails, check_patient_details
 
@@ -347,3 +351,74 @@ def carer_add(
         summary=f"Added carer {carer.full_name} ({carer.relationship})",
     )
     return carer
+
+
+@transaction.atomic
+def care_setting_record(
+    *, actor: Actor, patient: Patient, setting: str, starts_on: datetime.date
+) -> CareSetting:
+    """Record where the person lives and receives care from `starts_on`, closing the open
+    setting the day before. Earlier settings are never changed."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    if setting not in Setting.values:
+        raise ValidationError({"setting": "Choose where the person lives and receives care."})
+    if starts_on > timezone.localdate():
+        raise ValidationError({"starts_on": "The setting cannot start in the future."})
+    if starts_on < patient.date_of_birth:
+        raise ValidationError({"starts_on": "The setting cannot start before birth."})
+    current = CareSetting.objects.filter(patient=patient, ends_on__isnull=True).first()
+    if current is not None:
+        if starts_on <= current.starts_on:
+            raise ValidationError(
+                {
+                    "starts_on": "The new setting must start after the current one, which "
+                    f"started on {current.starts_on:%d %B %Y}."
+                }
+            )
+        if current.setting == setting:
+            raise ValidationError(
+                {"setting": f"The person already lives in: {current.get_setting_display()}."}
+            )
+        current.ends_on = starts_on - datetime.timedelta(days=1)
+        current.save(update_fields=["ends_on"])
+    record = CareSetting.objects.create(patient=patient, setting=setting, starts_on=starts_on)
+    audit_record(
+        actor=actor,
+        action="patient.setting_recorded",
+        target=record,
+        patient_id=patient.pk,
+        summary=f"Setting {record.get_setting_display()} from {starts_on:%d %B %Y}",
+        changes={"setting": [current.setting if current else None, setting]},
+    )
+    return record
+
+
+@transaction.atomic
+def restriction_add(
+    *,
+    actor: Actor,
+    patient: Patient,
+    kind: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None = None,
+    note: str = "",
+) -> DirectPaymentRestriction:
+    """Record a requirement or licence condition that rules out direct payments for a period."""
+    errors = _period_errors(starts_on, ends_on)
+    if kind not in RestrictionKind.values:
+        errors["kind"] = "Choose the kind of requirement or licence condition."
+    if starts_on < patient.date_of_birth:
+        errors["starts_on"] = "The requirement cannot start before birth."
+    if errors:
+        raise ValidationError(errors)
+    restriction = DirectPaymentRestriction.objects.create(
+        patient=patient, kind=kind, starts_on=starts_on, ends_on=ends_on, note=note.strip()
+    )
+    audit_record(
+        actor=actor,
+        action="patient.restriction_added",
+        target=restriction,
+        patient_id=patient.pk,
+        summary=f"Recorded {restriction.get_kind_display()} from {starts_on:%d %B %Y}",
+    )
+    return restriction

@@ -16,6 +16,10 @@ def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
     items = [("Home", reverse("web:home"))]
     if user.can(Capability.VIEW_PATIENTS):
         items.append(("Patients", reverse("web:patient-list")))
+    if user.can(Capability.ENROL):
+        items.append(("Work queues", reverse("web:work-queues")))
+    if user.can(Capability.VIEW_PROGRAMMES):
+        items.append(("Programmes", reverse("web:programme-list")))
     if user.can(Capability.IMPORT_PATIENTS):
         items.append(("Import", reverse("web:import")))
     if user.can(Capability.VIEW_ORGANISATIONS):

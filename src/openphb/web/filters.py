@@ -24,11 +24,66 @@ def nhs_number(value: str | None) -> str:
     return format_nhs_number(value or "")
 
 
-ALL: dict[str, Callable[..., Any]] = {"date": date, "nhs_number": nhs_number}
+def setting_label(value: str) -> str:
+    from openphb.registry.models import Setting
+
+    return str(dict(Setting.choices).get(value, value))
+
+
+def restriction_label(value: str) -> str:
+    from openphb.registry.models import RestrictionKind
+
+    return str(dict(RestrictionKind.choices).get(value, value))
+
+
+NOTHING = "\u2013"  # an en dash: nothing to show
+
+
+def percent(value: float | None) -> str:
+    """A share as a whole percentage, or a dash when there is nothing to divide by."""
+    return NOTHING if value is None else f"{value * 100:.0f}%"
+
+
+def number(value: float | int | None, places: int = 0) -> str:
+    if value is None:
+        return NOTHING
+    return f"{value:,.{places}f}"
+
+
+def stage_label(value: str) -> str:
+    from openphb.enrolment.stages import Stage
+
+    return str(Stage(value).label) if value in Stage.values else value
+
+
+def stage_action(value: str) -> str:
+    from openphb.enrolment.stages import ACTIONS
+
+    return ACTIONS.get(value, value)  # type: ignore[call-overload]
+
+
+def move_reason(value: str, to_stage: str) -> str:
+    from openphb.enrolment.stages import reason_label
+
+    return reason_label(value, to_stage)
+
+
+ALL: dict[str, Callable[..., Any]] = {
+    "stage_label": stage_label,
+    "stage_action": stage_action,
+    "move_reason": move_reason,
+    "date": date,
+    "nhs_number": nhs_number,
+    "setting_label": setting_label,
+    "restriction_label": restriction_label,
+    "percent": percent,
+    "number": number,
+}
 
 
 def field_kind(bound_field: Any) -> str:
-    """How a form field is drawn: date (three boxes), choice (radios), email, tel or text."""
+    """How a form field is drawn: date (three boxes), choice (radios), select, checkboxes,
+    checkbox, textarea, number, email, tel or text."""
     from django import forms
 
     field = bound_field.field
@@ -36,8 +91,16 @@ def field_kind(bound_field: Any) -> str:
         return "date"
     if isinstance(field, forms.ModelChoiceField):
         return "select"
+    if isinstance(field, forms.MultipleChoiceField):
+        return "checkboxes"
     if isinstance(field, forms.ChoiceField):
         return "choice"
+    if isinstance(field, forms.BooleanField):
+        return "checkbox"
+    if isinstance(field.widget, forms.Textarea):
+        return "textarea"
+    if isinstance(field, forms.IntegerField):
+        return "number"
     if isinstance(field, forms.EmailField):
         return "email"
     if bound_field.name == "phone":

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "openphb.audit",
     "openphb.organisations",
     "openphb.registry",
+    "openphb.programmes",
+    "openphb.enrolment",
     "openphb.demo",
     "openphb.api",
     "openphb.web",
@@ -141,5 +143,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint reports every step of every PDF at INFO; only its warnings matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -87,3 +87,26 @@ def test_another_seed_on_the_same_database_is_refused_clearly():
 def test_more_people_than_the_test_range_holds_is_refused():
     with pytest.raises(ValidationError, match="909,091"):
         world.build(seed=1, patients=1_000_000, say=lambda _: None)
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_stalled_pilot_and_a_working_programme_loaded_once():
+    from django.utils import timezone
+
+    from openphb.enrolment.models import Enrolment, Move
+    from openphb.enrolment.reporting import uptake
+    from openphb.programmes.models import Programme
+
+    call_command("demo-data", "--patients", "400", "--no-progress")
+    moves = Move.objects.count()
+    pilot = Programme.objects.get(is_pilot=True)
+    chc = Programme.objects.get(kind="chc")
+    today = timezone.localdate()
+    pilot_uptake = uptake(programme=pilot, today=today)
+    assert pilot_uptake.sites[0].counts["live"] == 0
+    assert "stalled" in {alert.kind for alert in pilot_uptake.alerts}
+    assert uptake(programme=chc, today=today).total.counts["live"] > 0  # type: ignore[union-attr]
+    assert Enrolment.objects.filter(programme=chc, stage="live").exists()
+    call_command("demo-data", "--patients", "400", "--no-progress")
+    assert Move.objects.count() == moves
+    assert Programme.objects.count() == 2

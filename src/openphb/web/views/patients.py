@@ -7,14 +7,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_commissioners
 from openphb.audit.selectors import audit_events_for_patient
 from openphb.audit.services import Actor
+from openphb.enrolment.selectors import enrolments_for_patient
+from openphb.programmes.selectors import decisions_for_patient, explanation, programmes_visible_to
 from openphb.registry import services
 from openphb.registry.models import Patient
 from openphb.registry.rules import PatientDetails
 from openphb.registry.selectors import (
+    circumstances_of,
     commissioner_history,
     lsoa_for_postcode,
     patient_get,
@@ -30,6 +34,9 @@ from ..forms import (
     ConditionForm,
     PatientForm,
     RepresentativeForm,
+    RestrictionForm,
+    SettingForm,
+    TimeForm,
 )
 from .common import paginate, requires, signed_in, submit
 
@@ -75,12 +82,38 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "conditions": patient.conditions.all(),
             "representatives": patient.representatives.select_related("account"),
             "carers": patient.carers.all(),
+            **circumstances_of(patient=patient),
             "responsibility": responsible_commissioner_on(patient=patient, on=today),
             "history": commissioner_history(patient=patient),
             "can_edit": user.can(Capability.EDIT_PATIENTS),
             "can_see_access": user.can(Capability.VIEW_ACCESS_HISTORY),
+            **_programmes_of(user, patient),
         },
     )
+
+
+def _programmes_of(user: User, patient: Patient) -> dict[str, object]:
+    """The person's enrolments, the latest recorded decision per programme, and the programmes
+    they could be checked against: only for staff who see programmes."""
+    if not (user.can(Capability.VIEW_PROGRAMMES) and user.can(Capability.VIEW_PATIENTS)):
+        return {}
+    visible = set(programmes_visible_to(user=user).values_list("pk", flat=True))
+    latest: dict[int, object] = {}
+    for decision in decisions_for_patient(patient_id=patient.pk):
+        if decision.run.programme_id in visible and decision.run.programme_id not in latest:
+            latest[decision.run.programme_id] = {
+                "decision": decision,
+                "explanation": explanation(decision),
+            }
+    return {
+        "enrolments": enrolments_for_patient(user=user, patient_id=patient.pk),
+        "decisions": list(latest.values()),
+        "checkable": programmes_visible_to(user=user)
+        .filter(rule_sets__isnull=False)
+        .distinct()[:20],
+        "time_form": TimeForm(),
+        "can_record_time": user.can(Capability.RECORD_TIME),
+    }
 
 
 @requires(Capability.EDIT_PATIENTS)
@@ -186,6 +219,19 @@ _ADDERS: dict[str, tuple[type[forms.Form], Callable[..., object], str, str]] = {
         services.carer_add,
         "Add a carer",
         "An unpaid carer who looks after this person.",
+    ),
+    "setting": (
+        SettingForm,
+        services.care_setting_record,
+        "Record where the person lives",
+        "The current setting ends the day before the new one starts; earlier ones stay.",
+    ),
+    "restriction": (
+        RestrictionForm,
+        services.restriction_add,
+        "Record a requirement that rules out direct payments",
+        "People under certain drug or alcohol treatment requirements or licence conditions "
+        "cannot receive a direct payment. They can still hold a budget in other ways.",
     ),
 }
 
