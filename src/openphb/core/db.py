@@ -32,9 +32,9 @@ $$ LANGUAGE plpgsql;
 def _sqlite_sql(table: str) -> list[str]:
     message = f"{table} is append-only: rows cannot be changed or deleted"
     return [
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
         f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
         f"WHEN NOT EXISTS (SELECT 1 FROM {PERMIT_TABLE}) "
         f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
     ]
@@ -43,7 +43,7 @@ def _sqlite_sql(table: str) -> list[str]:
 def _postgresql_sql(table: str) -> list[str]:
     return [
         _PG_FUNCTION,
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION openphb_refuse_change()",
     ]
 
@@ -58,7 +58,12 @@ def _drop_sql(vendor: str, table: str) -> list[str]:
 
 
 class AppendOnly(Operation):
-    """Make a table append-only with database triggers (SQLite and PostgreSQL)."""
+    """Make a table append-only with database triggers (SQLite and PostgreSQL).
+
+    Installing it again is harmless, and necessary after any migration that makes SQLite
+    rebuild the table (most `AlterField`s): the rebuilt table has no triggers. The test
+    `test_every_append_only_table_keeps_its_triggers` catches a migration that forgets.
+    """
 
     reduces_to_sql = True
     reversible = True

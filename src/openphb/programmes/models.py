@@ -168,11 +168,19 @@ class Reason(models.TextChoices):
 class Decision(models.Model):
     """What screening decided for one person, with the facts it used. Append-only."""
 
-    run = models.ForeignKey(ScreeningRun, on_delete=models.PROTECT, related_name="decisions")
-    patient = models.ForeignKey(
-        "registry.Patient", on_delete=models.PROTECT, related_name="eligibility_decisions"
+    # A screening run writes a million of these at once, so each index costs: the two below
+    # serve every read (a run's results, a person's history), and stand in for the foreign
+    # keys' own (a site is never deleted while decisions refer to it).
+    run = models.ForeignKey(
+        ScreeningRun, on_delete=models.PROTECT, related_name="decisions", db_index=False
     )
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "registry.Patient",
+        on_delete=models.PROTECT,
+        related_name="eligibility_decisions",
+        db_index=False,
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", db_index=False)
     eligible = models.BooleanField()
     age = models.PositiveSmallIntegerField()
     condition_code = models.CharField(max_length=18, blank=True)
