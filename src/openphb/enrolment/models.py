@@ -48,6 +48,10 @@ class Enrolment(models.Model):
         indexes = [
             models.Index(fields=["programme", "site", "stage"], name="enrolment_stage"),
             models.Index(fields=["stage", "stage_since"], name="enrolment_waiting"),
+            # Offers unanswered for 30 days, per site, counted from the index alone.
+            models.Index(
+                fields=["programme", "stage", "stage_since", "site"], name="enrolment_unanswered"
+            ),
             models.Index(fields=["next_action_due"], name="enrolment_next_action"),
         ]
         constraints = [
@@ -118,3 +122,20 @@ class TimeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minutes} min {self.activity}"
+
+
+class UptakeTally(models.Model):
+    """One running count of a programme's uptake at one site (see `enrolment.tally`)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=48)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "site", "key"], name="one_tally_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.n}"

@@ -6,13 +6,13 @@ million people screened.
 """
 
 import datetime
-import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db import models
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, QuerySet
 
 from openphb.organisations import rules as succession_rules
 from openphb.organisations.models import Organisation
@@ -20,9 +20,11 @@ from openphb.organisations.selectors import succession_map
 from openphb.programmes.models import Programme, ProgrammeKind, Site, WayOfHolding
 from openphb.programmes.selectors import latest_run
 
-from .models import Activity, Enrolment, TimeEntry
+from . import tally
+from .models import Activity, Enrolment
 from .stages import DeclineReason, EndReason, Stage
 
+Key = TypeVar("Key", str, int)
 STALLED_AFTER_MONTHS = 3
 UNANSWERED_DAYS = 30
 SERIES_MONTHS = 24
@@ -88,133 +90,128 @@ class Uptake:
     screened_on: datetime.date | None = None
 
 
-_COUNTS = {
-    "identified": Count("id"),
-    "offered": Count("offered_on"),
-    "accepted": Count("accepted_on"),
-    "declined": Count("declined_on"),
-    "assessed": Count("assessed_on"),
-    "indicative": Count("indicative_on"),
-    "plan_agreed": Count("plan_agreed_on"),
-    "live": Count("live_on"),
-    "live_now": Count("id", filter=Q(stage=Stage.LIVE)),
-    "ended": Count("ended_on"),
-    "never_offered": Count("id", filter=Q(stage=Stage.IDENTIFIED)),
-    "told_first": Count(
-        "id",
-        filter=Q(
-            plan_agreed_on__isnull=False,
-            indicative_on__isnull=False,
-            indicative_on__lte=F("plan_agreed_on"),
-        ),
-    ),
-}
+FIRST_REACHED_KEYS = (
+    "identified",
+    "offered",
+    "accepted",
+    "declined",
+    "assessed",
+    "indicative",
+    "plan_agreed",
+    "live",
+    "ended",
+)
 
 
 def uptake(*, programme: Programme, today: datetime.date) -> Uptake:
-    enrolments = Enrolment.objects.filter(programme=programme)
+    """The programme's uptake, from its running counters (`tally`) and one index-only count."""
     sites = list(programme.sites.select_related("organisation").order_by("go_live_on", "id"))
     run = latest_run(programme=programme)
     eligible = {int(k): v["eligible"] for k, v in (run.by_site if run else {}).items()}
-    counts = {row.pop("site_id"): row for row in enrolments.values("site_id").annotate(**_COUNTS)}
     unanswered = dict(
-        enrolments.filter(
-            stage=Stage.OFFERED, stage_since__lt=today - datetime.timedelta(days=UNANSWERED_DAYS)
+        Enrolment.objects.filter(
+            programme=programme,
+            stage=Stage.OFFERED,
+            stage_since__lt=today - datetime.timedelta(days=UNANSWERED_DAYS),
         )
         .values("site_id")
         .annotate(n=Count("id"))
         .values_list("site_id", "n")
+        .order_by()
     )
-    declined = _by_reason(enrolments.filter(declined_on__isnull=False), "decline_reason")
-    ended = _by_reason(enrolments.filter(ended_on__isnull=False), "end_reason")
-    days_to_live: dict[int, list[int]] = defaultdict(list)
-    for site_id, identified, live in enrolments.filter(live_on__isnull=False).values_list(
-        "site_id", "identified_on", "live_on"
-    ):
-        if live is not None:
-            days_to_live[site_id].append((live - identified).days)
-    minutes: dict[int, dict[str, int]] = defaultdict(dict)
-    for site_id, activity, total in (
-        TimeEntry.objects.filter(enrolment__programme=programme)
-        .values_list("enrolment__site_id", "activity")
-        .annotate(total=Sum("minutes"))
-    ):
-        minutes[site_id][activity] = total
+    counters = tally.by_site(programme.pk)
+    days_to_live: dict[int, Counter[int]] = {}
     rows: list[SiteUptake] = []
     for site in sites:
-        site_counts = {key: 0 for key in _COUNTS} | counts.get(site.pk, {})
+        mine = counters.get(site.pk, {})
+        site_counts = _counts(mine)
         site_counts["eligible"] = eligible.get(site.pk, 0)
         site_counts["target"] = site.enrolment_target
         site_counts["unanswered"] = unanswered.get(site.pk, 0)
+        days_to_live[site.pk] = _suffixed(mine, "days_to_live:", int)
+        minutes = _suffixed(mine, "minutes:", str)
         rows.append(
             SiteUptake(
                 site=site,
                 counts=site_counts,
-                declined_by_reason=_labelled(declined.get(site.pk, {}), DeclineReason),
-                ended_by_reason=_labelled(ended.get(site.pk, {}), EndReason),
-                median_days_to_live=_median(days_to_live.get(site.pk, [])),
+                declined_by_reason=_labelled(_suffixed(mine, "declined:", str), DeclineReason),
+                ended_by_reason=_labelled(_suffixed(mine, "ended:", str), EndReason),
+                median_days_to_live=_median(days_to_live[site.pk]),
                 indicative_before_plan=(site_counts["told_first"], site_counts["plan_agreed"]),
                 months_live=months_between(site.go_live_on, today),
-                minutes=sum(minutes.get(site.pk, {}).values()),
-                minutes_by_activity=minutes.get(site.pk, {}),
+                minutes=sum(minutes.values()),
+                minutes_by_activity=dict(minutes),
             )
         )
     return Uptake(
         programme=programme,
         sites=rows,
-        total=_total(rows, days_to_live, declined, ended) if len(rows) > 1 else None,
+        total=_total(rows, days_to_live) if len(rows) > 1 else None,
         alerts=_alerts(rows, today),
-        series=_series(enrolments, today),
+        series=_series(counters, today),
         screened_on=run.screened_on if run else None,
     )
 
 
-def _by_reason(enrolments: QuerySet[Enrolment], column: str) -> dict[int, dict[str, int]]:
-    found: dict[int, dict[str, int]] = defaultdict(dict)
-    for site_id, reason, n in (
-        enrolments.values_list("site_id", column).annotate(n=Count("id")).order_by()
-    ):
-        found[site_id][reason or "other"] = n
-    return found
+def _counts(counters: dict[str, int]) -> dict[str, int]:
+    counts = dict.fromkeys(FIRST_REACHED_KEYS, 0)
+    for key, n in counters.items():
+        stage, at, _month = key.partition("@")
+        if at:
+            counts[stage] += n
+    counts["live_now"] = counters.get(f"now:{Stage.LIVE}", 0)
+    counts["never_offered"] = counters.get(f"now:{Stage.IDENTIFIED}", 0)
+    counts["told_first"] = counters.get("told_first", 0)
+    return counts
 
 
-def _labelled(counts: dict[str, int], choices: type[models.TextChoices]) -> list[tuple[str, int]]:
+def _suffixed(counters: dict[str, int], prefix: str, kind: Callable[[str], Key]) -> Counter[Key]:
+    return Counter(
+        {kind(key.removeprefix(prefix)): n for key, n in counters.items() if key.startswith(prefix)}
+    )
+
+
+def _labelled(counts: Counter[str], choices: type[models.TextChoices]) -> list[tuple[str, int]]:
     labels = dict(choices.choices)
     return sorted(
         ((labels.get(code, code), n) for code, n in counts.items()), key=lambda pair: -pair[1]
     )
 
 
-def _median(values: list[int]) -> float | None:
-    return float(statistics.median(values)) if values else None
+def _median(days: Counter[int]) -> float | None:
+    """The median of values given as {value: how many}, as `statistics.median` would say."""
+    count = sum(days.values())
+    if not count:
+        return None
+    middle = ((count - 1) // 2, count // 2)  # the one or two middle positions
+    found: list[int] = []
+    seen = 0
+    for value in sorted(days):
+        seen += days[value]
+        while len(found) < 2 and seen > middle[len(found)]:
+            found.append(value)
+        if len(found) == 2:
+            break
+    return (found[0] + found[1]) / 2
 
 
-def _total(
-    rows: list[SiteUptake],
-    days_to_live: dict[int, list[int]],
-    declined: dict[int, dict[str, int]],
-    ended: dict[int, dict[str, int]],
-) -> SiteUptake:
-    counts: dict[str, int] = defaultdict(int)
+def _total(rows: list[SiteUptake], days_to_live: dict[int, Counter[int]]) -> SiteUptake:
+    counts: Counter[str] = Counter()
+    declined: Counter[str] = Counter()
+    ended: Counter[str] = Counter()
+    activity: Counter[str] = Counter()
+    everything: Counter[int] = Counter()
     for row in rows:
-        for key, value in row.counts.items():
-            counts[key] += value
-    merged_declined: dict[str, int] = defaultdict(int)
-    merged_ended: dict[str, int] = defaultdict(int)
-    activity: dict[str, int] = defaultdict(int)
-    for row in rows:
-        for reason, n in declined.get(row.site.pk, {}).items():
-            merged_declined[reason] += n
-        for reason, n in ended.get(row.site.pk, {}).items():
-            merged_ended[reason] += n
-        for name, n in row.minutes_by_activity.items():
-            activity[name] += n
-    everything = [days for values in days_to_live.values() for days in values]
+        counts.update(row.counts)
+        declined.update(dict(row.declined_by_reason))
+        ended.update(dict(row.ended_by_reason))
+        activity.update(row.minutes_by_activity)
+        everything.update(days_to_live.get(row.site.pk, Counter()))
     return SiteUptake(
         site=rows[0].site,
         counts=dict(counts),
-        declined_by_reason=_labelled(merged_declined, DeclineReason),
-        ended_by_reason=_labelled(merged_ended, EndReason),
+        declined_by_reason=sorted(declined.items(), key=lambda pair: -pair[1]),
+        ended_by_reason=sorted(ended.items(), key=lambda pair: -pair[1]),
         median_days_to_live=_median(everything),
         indicative_before_plan=(counts["told_first"], counts["plan_agreed"]),
         months_live=max(row.months_live for row in rows),
@@ -267,29 +264,18 @@ def _month_start(day: datetime.date, back: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
-def _series(enrolments: QuerySet[Enrolment], today: datetime.date) -> list[dict[str, object]]:
+def _series(counters: dict[int, dict[str, int]], today: datetime.date) -> list[dict[str, object]]:
     """People offered, accepting and going live in each of the last 24 months."""
-    start = _month_start(today, SERIES_MONTHS - 1)
     months = [_month_start(today, back) for back in range(SERIES_MONTHS - 1, -1, -1)]
-    table: dict[datetime.date, dict[str, object]] = {
-        month: {"month": month, "offered": 0, "accepted": 0, "live": 0} for month in months
+    table: dict[str, dict[str, object]] = {
+        f"{month:%Y-%m}": {"month": month, "offered": 0, "accepted": 0, "live": 0}
+        for month in months
     }
-    for key, column in (
-        ("offered", "offered_on"),
-        ("accepted", "accepted_on"),
-        ("live", "live_on"),
-    ):
-        rows = (
-            enrolments.filter(**{f"{column}__gte": start})
-            .annotate(month=TruncMonth(column))
-            .values_list("month")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for month, n in rows:
-            month = month.date() if isinstance(month, datetime.datetime) else month
-            if month in table:
-                table[month][key] = n
+    for mine in counters.values():
+        for key, n in mine.items():
+            stage, at, month = key.partition("@")
+            if at and stage in ("offered", "accepted", "live") and month in table:
+                table[month][stage] += n  # type: ignore[operator]
     return list(table.values())
 
 
@@ -392,13 +378,18 @@ def national_return(
             "ended_on",
         )
     )
+    responsible: dict[int, int] = {}  # site organisation -> its successor at the quarter's end
     cells: dict[tuple[int, str, str, str], tuple[set[int], set[int]]] = defaultdict(
         lambda: (set(), set())
     )
     for patient_id, born, organisation_id, kind, way, live_on, ended_on in live.iterator(
         chunk_size=20_000
     ):
-        commissioner = succession_rules.successor_on(organisation_id, quarter.end, successions)
+        commissioner = responsible.get(organisation_id)
+        if commissioner is None:
+            commissioner = responsible[organisation_id] = succession_rules.successor_on(
+                organisation_id, quarter.end, successions
+            )
         key = (
             commissioner,
             "child" if _age(born, quarter.end) < 18 else "adult",

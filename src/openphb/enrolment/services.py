@@ -5,6 +5,7 @@ who and when, mirrored onto the enrolment's stage dates and audited, in one tran
 """
 
 import datetime
+from collections import Counter
 from collections.abc import Iterator
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from openphb.programmes.selectors import eligible_in_run, site_for_organisations
 from openphb.registry.models import Patient
 from openphb.registry.selectors import circumstances_on
 
-from . import stages
+from . import stages, tally
 from .models import Activity, Enrolment, Move, TimeEntry
 from .stages import DeclineReason, EndReason, OfferMethod, Stage
 
@@ -37,6 +38,7 @@ FIRST_REACHED = {
 MAX_MINUTES = 720
 
 
+@transaction.atomic
 def identify_from_run(*, actor: Actor, run: ScreeningRun) -> int:
     """Start an enrolment, at 'identified', for everyone the run found eligible who has no open
     enrolment in the programme. Returns how many were newly identified."""
@@ -48,11 +50,15 @@ def identify_from_run(*, actor: Actor, run: ScreeningRun) -> int:
         .iterator(chunk_size=20_000)
     )
     on = run.screened_on
-    rows = (
-        (programme.pk, site_id, patient_id, Stage.IDENTIFIED, on, on, run.pk, "", "", "", "", "")
-        for patient_id, site_id in eligible_in_run(run=run)
-        if patient_id not in already
-    )
+    per_site: Counter[int] = Counter()
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        for patient_id, site_id in eligible_in_run(run=run):
+            if patient_id not in already:
+                per_site[site_id] += 1
+                yield (programme.pk, site_id, patient_id, Stage.IDENTIFIED, on, on, run.pk, *blank)
+
+    blank = ("", "", "", "", "")
     columns = (
         "programme",
         "site",
@@ -67,7 +73,14 @@ def identify_from_run(*, actor: Actor, run: ScreeningRun) -> int:
         "way_of_holding",
         "next_action",
     )
-    return _insert_enrolments(columns, rows)
+    identified = _insert_enrolments(columns, rows())
+    # Everyone identified here contributes the same: identified this month, at 'identified'.
+    delta: tally.Delta = Counter()
+    for site_id, n in per_site.items():
+        for key in tally.contributions(tally.Journey(site_id, Stage.IDENTIFIED, on)):
+            delta[key] += n
+    tally.apply(programme.pk, delta)
+    return identified
 
 
 def _insert_enrolments(columns: tuple[str, ...], rows: Iterator[tuple[object, ...]]) -> int:
@@ -118,6 +131,7 @@ def enrolment_start(*, actor: Actor, programme: Programme, patient: Patient) -> 
         stage_since=today,
         identified_on=today,
     )
+    tally.apply(programme.pk, tally.change(None, tally.Journey.of(enrolment)))
     audit_record(
         actor=actor,
         action="enrolment.started",
@@ -219,7 +233,7 @@ def enrolment_move(
         recorded_by_id=actor.user_id,
         recorded_by_label=actor.label,
     )
-    before = enrolment.stage
+    before, counted_before = enrolment.stage, tally.Journey.of(enrolment)
     enrolment.stage = to_stage
     enrolment.stage_since = on
     changed = ["stage", "stage_since"]
@@ -241,6 +255,7 @@ def enrolment_move(
         enrolment.way_of_holding = way_of_holding
         changed.append("way_of_holding")
     enrolment.save(update_fields=sorted(set(changed)))
+    tally.apply(enrolment.programme_id, tally.change(counted_before, tally.Journey.of(enrolment)))
     audit_record(
         actor=actor,
         action="enrolment.moved_back" if backward else "enrolment.moved",
@@ -319,6 +334,7 @@ def time_record(
         note=note.strip(),
         recorded_by_id=actor.user_id,
     )
+    tally.apply(enrolment.programme_id, tally.minutes(entry, enrolment.site_id))
     audit_record(
         actor=actor,
         action="enrolment.time_recorded",
