@@ -2,11 +2,12 @@
 
 Start the demo first (`make demo`, serving http://127.0.0.1:8000), then run
 `.venv/bin/python tests/system/screenshots.py`. It signs in as `coordinator` through the
-sign-in page (password from PHB_DEMO_PASSWORD, default "openphb-demo") and saves full-page
-PNGs, 1200 pixels wide.
+sign-in page (password from PHB_DEMO_PASSWORD, default "openphb-demo"), then signs out and in
+again as `commissioner` for the programme pages, and saves full-page PNGs, 1200 pixels wide.
 """
 
 import os
+import re
 import sys
 import urllib.request
 from pathlib import Path
@@ -15,6 +16,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 BASE_URL = os.environ.get("PHB_BASE_URL", "http://127.0.0.1:8000")
 PASSWORD = os.environ.get("PHB_DEMO_PASSWORD", "openphb-demo")
+CHC_NAME = "Personal health budgets in NHS continuing healthcare"  # as the demo names them
+PILOT_NAME = "Long-term conditions direct payments pilot"
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,6 +34,29 @@ def shoot(page: Page, name: str) -> None:
     print(f"{path.relative_to(OUT.parents[1])}: {page.title()}")
 
 
+def sign_in(page: Page, username: str) -> None:
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("navigation", name="Account").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to OpenPHB")
+
+
+def open_programme(page: Page, name: str) -> None:
+    page.goto("/programmes/")
+    page.get_by_role("table", name="Programmes").get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+
+
+def open_uptake(page: Page) -> None:
+    page.get_by_role("link", name=re.compile(r"^Uptake")).click()
+    expect(page.get_by_role("table", name="People at each step")).to_be_visible()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -41,10 +67,7 @@ def main() -> None:
 
         page.goto("/sign-in/")
         shoot(page, "sign-in")
-        page.get_by_label("Username").fill("coordinator")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+        sign_in(page, "coordinator")
         shoot(page, "home")
 
         page.goto("/patients/")
@@ -69,6 +92,36 @@ def main() -> None:
         page.get_by_role("table", name="Organisations").get_by_role("link").first.click()
         expect(page.get_by_role("heading", name="Responsibility over time")).to_be_visible()
         shoot(page, "organisation")
+
+        # Enrolment, as the coordinator: a queue, one person's journey, their record.
+        page.goto("/work/?queue=awaiting-answer")
+        expect(page.get_by_role("table", name="Offers waiting for an answer")).to_be_visible()
+        shoot(page, "work-queue")
+        page.get_by_role("table", name="Offers waiting for an answer").get_by_role(
+            "link"
+        ).first.click()
+        expect(page.get_by_role("heading", name="Journey so far")).to_be_visible()
+        shoot(page, "enrolment")
+        page.locator(".nhsuk-back-link").click()
+        programmes = page.get_by_role("heading", name="Personal health budget programmes")
+        expect(programmes).to_be_visible()
+        shoot(page, "patient-programmes")
+
+        # Programmes, as the commissioner.
+        sign_out(page)
+        sign_in(page, "commissioner")
+        page.goto("/programmes/")
+        shoot(page, "programmes")
+        open_programme(page, CHC_NAME)
+        shoot(page, "programme")
+        open_uptake(page)
+        shoot(page, "uptake")
+        open_programme(page, PILOT_NAME)  # live since February, nobody enrolled
+        open_uptake(page)
+        shoot(page, "uptake-stalled")
+        page.goto("/returns/national/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("National quarterly return")
+        shoot(page, "national-return")
         browser.close()
 
 

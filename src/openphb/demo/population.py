@@ -142,6 +142,13 @@ def _age(rng: random.Random) -> int:
     return min(104, int(rng.triangular(65, 100, 80)))
 
 
+def _someone_else(rng: random.Random, own_name: str) -> str:
+    """A given name for a relative: never the person's own (one draw, whatever the outcome)."""
+    names = GIVEN_FEMALE + GIVEN_MALE
+    index = rng.randrange(len(names))
+    return names[index] if names[index] != own_name else names[(index + 1) % len(names)]
+
+
 def _date_between(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
     span = max((end - start).days, 0)
     return start + datetime.timedelta(days=rng.randint(0, span))
@@ -191,10 +198,10 @@ def person(*, seed: int, index: int, nhs_number: str, areas: dict[str, list[str]
             person.conditions.append((code, display, onset))
     family = person.family_name
     if age < 16:
-        parent = rng.choice(GIVEN_FEMALE + GIVEN_MALE)
+        parent = _someone_else(rng, person.given_name)
         person.representative = (f"{parent} {family}", "Parent", "parent", registered)
     elif "continuing_healthcare" in groups and rng.random() < 0.3:
-        who = rng.choice(GIVEN_FEMALE + GIVEN_MALE)
+        who = _someone_else(rng, person.given_name)
         relation = rng.choice(["Daughter", "Son", "Wife", "Husband", "Niece"])
         authority = rng.choice(["lpa", "lpa", "deputy", "representative"])
         person.representative = (f"{who} {family}", relation, authority, registered)
@@ -202,7 +209,7 @@ def person(*, seed: int, index: int, nhs_number: str, areas: dict[str, list[str]
         who = rng.choice(GIVEN_FEMALE + GIVEN_MALE)
         person.representative = (f"{who} {rng.choice(FAMILY)}", "Friend", "nominee", registered)
     if rng.random() < 0.3 and age >= 16:
-        who = rng.choice(GIVEN_FEMALE + GIVEN_MALE)
+        who = _someone_else(rng, person.given_name)
         relation = rng.choice(["Wife", "Husband", "Daughter", "Son", "Partner", "Neighbour"])
         name_family = family if relation != "Neighbour" else rng.choice(FAMILY)
         person.carer = (f"{who} {name_family}", relation, registered)

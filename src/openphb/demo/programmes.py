@@ -180,6 +180,15 @@ def _journeys(
             day += datetime.timedelta(days=rng.randint(low, high))
             if day > today:
                 break
+            if stage != "assessed" and rng.random() < 0.08:
+                # Some journeys stall (a plan that will not come together), and some end early.
+                if rng.random() < 0.4:
+                    reason = rng.choice(["needs_changed", "chose_to_stop", "died"])
+                    enrolment_move(
+                        actor=staff, enrolment=enrolment, to_stage="ended", on=day, reason=reason
+                    )
+                    steps += 1
+                break
             way = ""
             if stage == "plan_agreed":
                 way = rng.choices(["notional", "third_party", "direct_payment"], [70, 10, 20])[0]

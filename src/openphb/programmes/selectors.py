@@ -88,7 +88,7 @@ def site_for_organisations(*, programme: Programme, on: datetime.date) -> dict[i
 
 
 def runs_of(*, programme: Programme) -> QuerySet[ScreeningRun]:
-    return programme.runs.select_related("rule_set").order_by("-started_at", "-id")
+    return programme.runs.select_related("rule_set", "run_by").order_by("-started_at", "-id")
 
 
 def latest_run(*, programme: Programme) -> ScreeningRun | None:

@@ -6,8 +6,9 @@ from typing import Any
 
 from openphb.enrolment.reporting import STEPS, Uptake
 
-WIDTH = 640
-LABEL_WIDTH = 190
+WIDTH = 640  # the monthly chart, across the page
+FUNNEL_WIDTH = 420  # the funnel, in half the page beside its table: text stays 14px or more
+LABEL_WIDTH = 170
 BAR_HEIGHT = 26
 GAP = 8
 PLOT_HEIGHT = 180
@@ -28,7 +29,7 @@ def funnel(uptake: Uptake) -> dict[str, Any]:
     row = uptake.total or (uptake.sites[0] if uptake.sites else None)
     values = [(label, row.counts.get(key, 0) if row else 0) for key, label, _ in STEPS]
     top = max((value for _, value in values), default=0) or 1
-    span = WIDTH - LABEL_WIDTH - 70
+    span = FUNNEL_WIDTH - LABEL_WIDTH - 60
     bars = [
         Bar(
             label=label,
@@ -40,7 +41,7 @@ def funnel(uptake: Uptake) -> dict[str, Any]:
         )
         for index, (label, value) in enumerate(values)
     ]
-    return {"bars": bars, "width": WIDTH, "height": len(bars) * (BAR_HEIGHT + GAP)}
+    return {"bars": bars, "width": FUNNEL_WIDTH, "height": len(bars) * (BAR_HEIGHT + GAP)}
 
 
 def monthly(series: list[dict[str, Any]]) -> dict[str, Any]:

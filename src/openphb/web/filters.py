@@ -7,15 +7,18 @@ from typing import Any
 from openphb.core.identifiers import format_nhs_number
 
 
-def date(value: datetime.date | datetime.datetime | None, fmt: str = "%-d %B %Y") -> str:
-    """Dates as the NHS writes them: 5 March 2024."""
+def date(
+    value: datetime.date | datetime.datetime | None, fmt: str = "%-d %B %Y", *, time: bool = True
+) -> str:
+    """Dates as the NHS writes them: 5 March 2024 (with the local time of a moment, unless
+    `time=False`)."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         from django.utils import timezone
 
         value = timezone.localtime(value)
-        if fmt == "%-d %B %Y":
+        if fmt == "%-d %B %Y" and time:
             fmt = "%-d %B %Y, %H:%M"
     return value.strftime(fmt)
 

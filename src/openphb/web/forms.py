@@ -342,7 +342,8 @@ class MoveForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["on"] = DatePartsField(label="Date it happened", initial=today)
-        if to_stage == Stage.OFFERED and not backward:
+        # The service asks how the offer was made for every move to offered, back ones too.
+        if to_stage == Stage.OFFERED:
             self.fields["offer_method"] = forms.ChoiceField(
                 label="How was the offer made?",
                 choices=OfferMethod.choices,

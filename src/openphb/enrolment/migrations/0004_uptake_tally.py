@@ -11,7 +11,9 @@ def count_existing(apps, schema_editor):
     Enrolment = apps.get_model("enrolment", "Enrolment")
     TimeEntry = apps.get_model("enrolment", "TimeEntry")
     UptakeTally = apps.get_model("enrolment", "UptakeTally")
-    for programme_id in Enrolment.objects.values_list("programme_id", flat=True).distinct():
+    for programme_id in (
+        Enrolment.objects.order_by().values_list("programme_id", flat=True).distinct()
+    ):
         total = counted(programme_id, enrolments=Enrolment, time_entries=TimeEntry)
         UptakeTally.objects.bulk_create(
             UptakeTally(programme_id=programme_id, site_id=site, key=key, n=n)

@@ -108,3 +108,29 @@ def test_a_rebuild_replaces_counters_that_went_wrong(icb, patient):
         (site.pk, "identified@2026-01"): 1,
         (site.pk, "now:identified"): 1,
     }
+
+
+def test_the_migration_counts_enrolments_recorded_before_the_counters(icb):
+    """Counters for existing data, once per programme even when its enrolments differ."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("openphb.enrolment.migrations.0004_uptake_tally")
+    actor = Actor.system_job("test")
+    programme = factories.programme(owner=icb)
+    for person in [factories.patient(commissioner=icb) for _ in range(3)]:
+        factories.condition(person)
+    screen_and_identify(actor=actor, programme=programme, on=datetime.date(2026, 1, 1))
+    first = Enrolment.objects.filter(programme=programme).first()
+    enrolment_move(
+        actor=actor,
+        enrolment=first,
+        to_stage=Stage.OFFERED,
+        on=datetime.date(2026, 2, 1),
+        offer_method=OfferMethod.LETTER,
+    )
+    expected = tally.stored(programme.pk)
+    UptakeTally.objects.all().delete()
+    migration.count_existing(apps, None)
+    assert tally.stored(programme.pk) == expected == tally.counted(programme.pk)
