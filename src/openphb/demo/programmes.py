@@ -134,14 +134,17 @@ def _journeys(
     steps = 0
     enrolments = list(
         Enrolment.objects.filter(programme=programme)
-        .select_related("programme", "patient")
+        .select_related("programme", "patient", "site")
         .order_by("pk")[:MAX_JOURNEYS]
     )
     for enrolment in enrolments:
-        day = enrolment.identified_on
         if rng.random() > (0.7 if appetite else 0.25):
             continue  # never offered (yet)
-        day += datetime.timedelta(days=rng.randint(5, 120))
+        # Coordinators work through the list from the site's go-live until today, so offers
+        # (and everything after them) spread over the life of the programme.
+        day = max(enrolment.identified_on, enrolment.site.go_live_on)
+        backlog = max(6, (today - day).days)
+        day += datetime.timedelta(days=rng.randint(5, backlog))
         if day > today:
             continue
         method = rng.choice(["letter", "letter", "phone", "in_person"])
