@@ -132,3 +132,76 @@ def programme(
 
 def condition(who: Patient, code: str = "13645005", display: str = "COPD") -> None:
     Condition.objects.create(patient=who, snomed_code=code, display=display)
+
+
+def funding_stream(
+    *,
+    funder: Organisation | None = None,
+    code: str | None = None,
+    kind: str = "chc",
+    envelope: int | None = None,
+    starts_on: datetime.date = datetime.date(2024, 4, 1),
+    ends_on: datetime.date | None = None,
+    name: str | None = None,
+):  # -> FundingStream
+    """A funding stream set up through the service (so its ledger accounts exist)."""
+    from openphb.funding.services import stream_create
+
+    n = next(_counter)
+    return stream_create(
+        actor=Actor.system_job("test"),
+        code=code or f"stream-{n}",
+        name=name or f"Test stream {n}",
+        kind=kind,
+        funder=funder or organisation(kind="nhscb", name=f"Funder {n}"),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        envelope=envelope,
+    )
+
+
+def allocation(*, stream, commissioner: Organisation, amount: int, on=None):  # -> Allocation
+    from openphb.funding.services import allocation_record
+
+    return allocation_record(
+        actor=Actor.system_job("test"),
+        stream=stream,
+        commissioner=commissioner,
+        amount=amount,
+        effective_on=on or stream.starts_on,
+    )
+
+
+def budget(
+    *,
+    patient: Patient,
+    commissioner: Organisation,
+    stream,
+    lines: tuple[tuple[str, str, int], ...] = (
+        ("Personal assistant hours", "personal_care", 500_000),
+    ),
+    holding: str = "direct_payment",
+    starts_on: datetime.date = datetime.date(2025, 4, 1),
+    ends_on: datetime.date = datetime.date(2026, 3, 31),
+):  # -> Budget
+    """A budget created through the service: (description, category, pence) a line."""
+    from openphb.budgets.services import LineSpec, budget_create
+
+    return budget_create(
+        actor=Actor.system_job("test"),
+        patient=patient,
+        commissioner=commissioner,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        lines=[
+            LineSpec(
+                item_ref=f"item-{index}",
+                description=description,
+                category=category,
+                stream=stream,
+                holding=holding,
+                amount=amount,
+            )
+            for index, (description, category, amount) in enumerate(lines, start=1)
+        ],
+    )

@@ -16,7 +16,7 @@ from django.db.migrations.operations.base import Operation
 
 PERMIT_TABLE = "core_purgepermit"
 
-_PG_FUNCTION = f"""
+PG_REFUSE_CHANGE_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION openphb_refuse_change() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM {PERMIT_TABLE}) THEN
@@ -42,7 +42,7 @@ def _sqlite_sql(table: str) -> list[str]:
 
 def _postgresql_sql(table: str) -> list[str]:
     return [
-        _PG_FUNCTION,
+        PG_REFUSE_CHANGE_FUNCTION,
         f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION openphb_refuse_change()",
     ]

@@ -18,6 +18,7 @@ class OrganisationKind(models.TextChoices):
     NHS_TRUST = "trust", "NHS trust"
     PROVIDER = "provider", "Provider"
     GP_PRACTICE = "gp", "GP practice"
+    GOVERNMENT_DEPARTMENT = "dept", "Government department"
 
 
 COMMISSIONER_KINDS = frozenset(

@@ -1,0 +1,174 @@
+"""Reading the ledger: balances at a date, statements with a running balance, and a check that
+the running totals still equal the legs."""
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from .models import DEBIT_NORMAL, Account, Leg, Transaction
+
+
+def posted_legs() -> QuerySet[Leg]:
+    return Leg.objects.filter(transaction__posted_at__isnull=False)
+
+
+def balance_on(*, account: Account, on: datetime.date | None = None) -> int:
+    """The account's balance (positive on its normal side) after everything effective by `on`;
+    without a date, everything posted (the running totals: no legs are read)."""
+    if on is None:
+        return account.balance
+    sums = posted_legs().filter(account=account, transaction__effective_on__lte=on)
+    totals = sums.aggregate(d=Coalesce(Sum("debit"), 0), c=Coalesce(Sum("credit"), 0))
+    return account.signed(totals["d"], totals["c"])
+
+
+@dataclass(frozen=True)
+class Position:
+    """Posted totals of one account, with what identifies it, as plain values."""
+
+    account_id: int
+    owner_kind: str
+    owner_id: int
+    fund: str
+    purpose: str
+    category: str
+    kind: str
+    debits: int
+    credits: int
+
+    @property
+    def balance(self) -> int:
+        if self.kind in DEBIT_NORMAL:
+            return self.debits - self.credits
+        return self.credits - self.debits
+
+
+def positions(
+    *, owner_kind: str, owner_ids: Iterable[int], on: datetime.date | None = None
+) -> list[Position]:
+    """Every account of these owners with its totals (as at `on`, if given)."""
+    accounts = Account.objects.filter(owner_kind=owner_kind, owner_id__in=list(owner_ids))
+    if on is None:
+        rows = accounts.values_list(
+            "pk",
+            "owner_kind",
+            "owner_id",
+            "fund",
+            "purpose",
+            "category",
+            "kind",
+            "debits",
+            "credits",
+        )
+        return [Position(*row) for row in rows]
+    dated = Q(legs__transaction__posted_at__isnull=False, legs__transaction__effective_on__lte=on)
+    rows = accounts.annotate(
+        d=Coalesce(Sum("legs__debit", filter=dated), 0),
+        c=Coalesce(Sum("legs__credit", filter=dated), 0),
+    ).values_list("pk", "owner_kind", "owner_id", "fund", "purpose", "category", "kind", "d", "c")
+    return [Position(*row) for row in rows]
+
+
+def account_get(*, pk: int) -> Account:
+    return Account.objects.get(pk=pk)
+
+
+def accounts_of(*, owner_kind: str, owner_ids: Iterable[int]) -> QuerySet[Account]:
+    return Account.objects.filter(owner_kind=owner_kind, owner_id__in=list(owner_ids))
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    transaction_id: int
+    effective_on: datetime.date
+    posted_at: datetime.datetime
+    kind: str
+    description: str
+    reference: str
+    debit: int
+    credit: int
+    balance: int  # after this line, on the account's normal side
+    reverses_id: int | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: Account
+    start: datetime.date | None
+    end: datetime.date | None
+    opening: int
+    closing: int
+    lines: list[StatementLine]
+
+
+def statement(
+    *,
+    account: Account,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> Statement:
+    """The account's posted legs effective from `start` to `end` (inclusive), oldest first,
+    each with the balance after it, opening with the balance before `start`."""
+    opening = balance_on(account=account, on=start - datetime.timedelta(days=1)) if start else 0
+    legs = posted_legs().filter(account=account).select_related("transaction")
+    if start:
+        legs = legs.filter(transaction__effective_on__gte=start)
+    if end:
+        legs = legs.filter(transaction__effective_on__lte=end)
+    running = opening
+    lines: list[StatementLine] = []
+    for leg in legs.order_by("transaction__effective_on", "transaction__posted_at", "id"):
+        running += account.signed(leg.debit, leg.credit)
+        t = leg.transaction
+        lines.append(
+            StatementLine(
+                transaction_id=t.pk,
+                effective_on=t.effective_on,
+                posted_at=t.posted_at,  # type: ignore[arg-type]
+                kind=t.kind,
+                description=t.description,
+                reference=leg.reference,
+                debit=leg.debit,
+                credit=leg.credit,
+                balance=running,
+                reverses_id=t.reverses_id,
+            )
+        )
+    return Statement(
+        account=account, start=start, end=end, opening=opening, closing=running, lines=lines
+    )
+
+
+def transactions_touching(*, account_ids: Iterable[int]) -> QuerySet[Transaction]:
+    """Posted transactions with a leg on any of these accounts, newest first."""
+    return (
+        Transaction.objects.filter(posted_at__isnull=False, legs__account_id__in=list(account_ids))
+        .distinct()
+        .order_by("-effective_on", "-id")
+    )
+
+
+def verify() -> Iterator[str]:
+    """What is wrong with the ledger, if anything: an account whose running totals differ from
+    its legs, a posted transaction that does not balance in a fund, one left open."""
+    legs = posted_legs().values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
+    sums = {row["account_id"]: (row["d"], row["c"]) for row in legs}
+    for account in Account.objects.only("pk", "name", "debits", "credits"):
+        if sums.get(account.pk, (0, 0)) != (account.debits, account.credits):
+            yield (
+                f"account {account.pk} ({account.name}): totals {account.debits}/"
+                f"{account.credits} but legs {sums.get(account.pk, (0, 0))}"
+            )
+    unbalanced = (
+        posted_legs()
+        .values("transaction_id", "account__fund")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .exclude(d=F("c"))
+    )
+    for row in unbalanced:
+        yield f"transaction {row['transaction_id']} does not balance in {row['account__fund']}"
+    for pk in Transaction.objects.filter(posted_at__isnull=True).values_list("pk", flat=True):
+        yield f"transaction {pk} was never posted"
