@@ -39,6 +39,11 @@ class Capability(StrEnum):
     ENROL = "enrol"  # move people through the enrolment journey, send offers
     RECORD_TIME = "record_time"  # staff minutes against an enrolment
     VIEW_UPTAKE = "view_uptake"  # counts only: funnels, alerts, the national return
+    VIEW_FUNDING = "view_funding"  # funding streams, allocations, commissioners' positions
+    MANAGE_FUNDING = "manage_funding"  # record allocations, set up streams, overdraft policies
+    VIEW_BUDGETS = "view_budgets"  # budgets of the patients the user may see
+    MANAGE_BUDGETS = "manage_budgets"  # create, revise, commit, pay and reverse
+    VIEW_LEDGER = "view_ledger"  # accounts, statements and transactions of their organisations
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -53,6 +58,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_PROGRAMMES,
             Capability.MANAGE_PROGRAMMES,
             Capability.VIEW_UPTAKE,
+            Capability.VIEW_FUNDING,
+            Capability.MANAGE_FUNDING,
+            Capability.VIEW_BUDGETS,
+            Capability.MANAGE_BUDGETS,
+            Capability.VIEW_LEDGER,
         }
     ),
     Role.CARE_COORDINATOR: frozenset(
@@ -65,6 +75,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_PROGRAMMES,
             Capability.ENROL,
             Capability.RECORD_TIME,
+            Capability.VIEW_BUDGETS,
         }
     ),
     Role.CLINICAL_REVIEWER: frozenset(
@@ -73,6 +84,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_ORGANISATIONS,
             Capability.VIEW_PROGRAMMES,
             Capability.RECORD_TIME,
+            Capability.VIEW_BUDGETS,
         }
     ),
     Role.FINANCE_OFFICER: frozenset(
@@ -81,11 +93,21 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_ORGANISATIONS,
             Capability.VIEW_PROGRAMMES,
             Capability.RECORD_TIME,
+            Capability.VIEW_FUNDING,
+            Capability.MANAGE_FUNDING,
+            Capability.VIEW_BUDGETS,
+            Capability.MANAGE_BUDGETS,
+            Capability.VIEW_LEDGER,
         }
     ),
     # Analysts work with counts and pseudonymised extracts, never identifiable records.
     Role.ANALYST: frozenset(
-        {Capability.VIEW_ORGANISATIONS, Capability.VIEW_PROGRAMMES, Capability.VIEW_UPTAKE}
+        {
+            Capability.VIEW_ORGANISATIONS,
+            Capability.VIEW_PROGRAMMES,
+            Capability.VIEW_UPTAKE,
+            Capability.VIEW_FUNDING,
+        }
     ),
     Role.BUDGET_HOLDER: frozenset({Capability.VIEW_OWN_RECORD}),
     Role.CARER: frozenset(),

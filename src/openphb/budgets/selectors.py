@@ -6,14 +6,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from openphb.accounts.models import User
+from openphb.accounts.roles import Capability
+from openphb.accounts.selectors import user_organisation_ids
 from openphb.funding.models import Allocation, FundingStream
-from openphb.ledger.models import Account, Leg
+from openphb.ledger.models import Account, Leg, Transaction
 from openphb.ledger.selectors import positions
 from openphb.organisations.models import Organisation
+from openphb.organisations.selectors import organisation_ids_answering_for
 from openphb.registry.selectors import patients_visible_to
 
 from .accounts import OWNER
@@ -189,3 +193,33 @@ def budget_totals(
         .annotate(d=Sum("debit"), c=Sum("credit"))
     )
     return [(r["account__fund"], r["account__purpose"], r["d"] - r["c"]) for r in dated]
+
+
+def accounts_visible_to(*, user: User) -> QuerySet[Account]:
+    """The ledger accounts a user may read: staff who keep the books see their organisations'
+    accounts (and their successors') and the accounts of budgets they may see; a budget holder
+    sees the accounts of their own budgets (and those they represent); nobody else sees any."""
+    if not user.is_authenticated or not user.is_active:
+        return Account.objects.none()
+    budget_ids = budgets_visible_to(user=user).values("pk")
+    own = Q(owner_kind=OWNER, owner_id__in=budget_ids)
+    if user.can(Capability.VIEW_LEDGER):
+        organisations = organisation_ids_answering_for(
+            organisation_ids=user_organisation_ids(user=user), on=timezone.localdate()
+        )
+        return Account.objects.filter(
+            own | Q(owner_kind="organisation", owner_id__in=organisations)
+        )
+    if user.can(Capability.VIEW_OWN_RECORD):
+        return Account.objects.filter(own)
+    return Account.objects.none()
+
+
+def transactions_visible_to(*, user: User) -> QuerySet[Transaction]:
+    """Posted transactions with a leg on an account the user may read, newest first."""
+    return Transaction.objects.filter(
+        posted_at__isnull=False,
+        pk__in=Leg.objects.filter(account__in=accounts_visible_to(user=user)).values(
+            "transaction_id"
+        ),
+    ).order_by("-effective_on", "-id")

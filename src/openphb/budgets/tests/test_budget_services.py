@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from tests import factories
 
 from openphb.audit.models import AuditEvent
 from openphb.audit.services import Actor
@@ -10,7 +11,6 @@ from openphb.budgets.selectors import budget_figures, commissioner_positions
 from openphb.budgets.services import LineSpec
 from openphb.ledger.selectors import verify
 from openphb.ledger.services import InsufficientFunds
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 ACTOR = Actor.system_job("test")
