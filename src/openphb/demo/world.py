@@ -38,6 +38,7 @@ from openphb.registry.selectors import patient_ids_by_nhs_number
 from openphb.registry.services import sign_in_link
 
 from . import population
+from . import money as demo_money
 from . import programmes as demo_programmes
 from .models import DemoWorld
 
@@ -82,6 +83,13 @@ ORGANISATIONS = [
     Org("DM0D1", "NHS North East London ICB", "icb", ICB_START, None),
     Org("DM0D2", "NHS Nottingham and Nottinghamshire ICB", "icb", ICB_START, None),
     Org("DM0E1", "London Borough of Havering", "la", datetime.date(1965, 4, 1), None),
+    Org(
+        "DM0G1",
+        "Department of Health and Social Care (synthetic)",
+        "dept",
+        datetime.date(1988, 7, 25),
+        None,
+    ),
     Org("DM0E2", "Nottingham City Council", "la", datetime.date(1998, 4, 1), None),
     Org("DMP01", "Harold Wood Medical Centre", "gp", datetime.date(1990, 1, 1), None),
     Org("DMP02", "Romford Market Surgery", "gp", datetime.date(1985, 1, 1), None),
@@ -437,6 +445,7 @@ def build(
     with transaction.atomic():
         _users(orgs, password, say)
     demo_programmes.build(orgs=orgs, seed=seed, say=say)
+    demo_money.build(orgs=orgs, seed=seed, say=say)
     with transaction.atomic():
         world, _ = DemoWorld.objects.get_or_create(defaults={"seed": seed, "patients": patients})
         if patients > world.patients:
