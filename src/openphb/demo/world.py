@@ -37,8 +37,8 @@ from openphb.registry.reference import imd_import
 from openphb.registry.selectors import patient_ids_by_nhs_number
 from openphb.registry.services import sign_in_link
 
-from . import population
 from . import money as demo_money
+from . import population
 from . import programmes as demo_programmes
 from .models import DemoWorld
 
