@@ -4,6 +4,9 @@ from ninja import NinjaAPI
 
 from . import errors
 from .auth import BearerToken
+from .budgets import router as budgets
+from .funding import router as funding
+from .ledger import accounts, transactions
 from .organisations import router as organisations
 from .patients import router as patients
 from .programmes import returns
@@ -13,11 +16,14 @@ api = NinjaAPI(
     title="OpenPHB API",
     version="1",
     description=(
-        "Personal health budgets: organisations, patients, programmes, eligibility, uptake and "
-        "the national quarterly return. Authenticate with "
+        "Personal health budgets: organisations, patients, programmes, eligibility, uptake, "
+        "the national quarterly return, and the money: funding streams and allocations, "
+        "commissioners' positions, budgets and their figures, ledger accounts, balances, "
+        "statements (JSON and CSV) and transactions. Every amount is a whole number of pence. "
+        "Authenticate with "
         "`Authorization: Bearer TOKEN` (tokens come from `phb create-token USERNAME`). "
         "You see only what your role and organisations allow; another organisation's patient "
-        "is a 404."
+        "or budget or account is a 404."
     ),
     auth=BearerToken(),
     urls_namespace="api",
@@ -29,3 +35,7 @@ api.add_router("/organisations", organisations)
 api.add_router("/patients", patients)
 api.add_router("/programmes", programmes)
 api.add_router("/returns", returns)
+api.add_router("/funding", funding)
+api.add_router("/budgets", budgets)
+api.add_router("/accounts", accounts)
+api.add_router("/transactions", transactions)
