@@ -10,7 +10,9 @@
   are checked one after another against the true totals.
 - A posted transaction cannot change; legs never change; a leg cannot join a posted
   transaction. Nothing is deleted except inside `core.db.purge_permit()`.
-- An account's kind, owner, fund, purpose, category and currency cannot change.
+- An account's kind, owner, fund, purpose, category and currency cannot change, and its running
+  totals change only through posting (on SQLite the posting trigger holds a row in
+  `ledger_posting` while it updates them; on PostgreSQL only a trigger may).
 
 On PostgreSQL the posting checks are one statement-level trigger with a transition table, so
 posting a batch of a million transactions with one UPDATE checks them set-wise.
@@ -39,6 +41,7 @@ POSTED = "ledger: a posted transaction cannot be changed; post a reversal"
 LEG_FIXED = "ledger: legs cannot be changed or deleted"
 LEG_ON_POSTED = "ledger: a leg cannot be added to a posted transaction"
 ACCOUNT_FIXED = "ledger: the kind, owner, fund, purpose and category of an account are fixed"
+TOTALS = "ledger: running totals change only by posting a transaction"
 
 
 def _changed(fields: tuple[str, ...], distinct: str) -> str:
@@ -64,11 +67,18 @@ def sqlite_sql() -> list[str]:
         "SELECT 1 FROM ledger_leg l JOIN ledger_account a ON a.id = l.account_id "
         "WHERE l.transaction_id = NEW.id GROUP BY a.fund HAVING sum(l.debit) <> sum(l.credit)); "
         "END",
+        "CREATE TABLE IF NOT EXISTS ledger_posting (id INTEGER PRIMARY KEY)",
         "CREATE TRIGGER IF NOT EXISTS ledger_transaction_totals AFTER UPDATE ON ledger_transaction "
         "WHEN OLD.posted_at IS NULL AND NEW.posted_at IS NOT NULL BEGIN "
+        "INSERT INTO ledger_posting (id) VALUES (NEW.id); "
         f"UPDATE ledger_account SET debits = debits + {leg_totals.format(side='debit')}, "
         f"credits = credits + {leg_totals.format(side='credit')} "
-        "WHERE id IN (SELECT account_id FROM ledger_leg WHERE transaction_id = NEW.id); END",
+        "WHERE id IN (SELECT account_id FROM ledger_leg WHERE transaction_id = NEW.id); "
+        "DELETE FROM ledger_posting WHERE id = NEW.id; END",
+        "CREATE TRIGGER IF NOT EXISTS ledger_account_totals BEFORE UPDATE ON ledger_account "
+        "WHEN (NEW.debits IS NOT OLD.debits OR NEW.credits IS NOT OLD.credits) "
+        "AND NOT EXISTS (SELECT 1 FROM ledger_posting) "
+        f"BEGIN SELECT RAISE(ABORT, '{TOTALS}'); END",
         "CREATE TRIGGER IF NOT EXISTS ledger_transaction_no_delete BEFORE DELETE ON "
         f"ledger_transaction WHEN {no_permit} BEGIN SELECT RAISE(ABORT, '{POSTED}'); END",
         "CREATE TRIGGER IF NOT EXISTS ledger_leg_no_update BEFORE UPDATE ON ledger_leg "
@@ -156,6 +166,10 @@ def postgresql_sql() -> list[str]:
         "CREATE OR REPLACE TRIGGER ledger_account_fixed BEFORE UPDATE ON ledger_account "
         f"FOR EACH ROW WHEN ({_changed(_ACCOUNT_FIXED, 'IS DISTINCT FROM')}) "
         f"EXECUTE FUNCTION ledger_raise('{ACCOUNT_FIXED}')",
+        "CREATE OR REPLACE TRIGGER ledger_account_totals BEFORE UPDATE ON ledger_account "
+        "FOR EACH ROW WHEN ((NEW.debits IS DISTINCT FROM OLD.debits "
+        "OR NEW.credits IS DISTINCT FROM OLD.credits) AND pg_trigger_depth() = 0) "
+        f"EXECUTE FUNCTION ledger_raise('{TOTALS}')",
     ]
 
 
@@ -169,6 +183,7 @@ _TRIGGERS = {
         ("ledger_leg", "ledger_leg_no_delete"),
         ("ledger_leg", "ledger_leg_open_only"),
         ("ledger_account", "ledger_account_fixed"),
+        ("ledger_account", "ledger_account_totals"),
     ],
     "postgresql": [
         ("ledger_transaction", "ledger_transaction_sealed"),
@@ -177,6 +192,7 @@ _TRIGGERS = {
         ("ledger_leg", "ledger_leg_fixed"),
         ("ledger_leg", "ledger_leg_open_only"),
         ("ledger_account", "ledger_account_fixed"),
+        ("ledger_account", "ledger_account_totals"),
     ],
 }
 
@@ -212,6 +228,8 @@ class LedgerIntegrity(Operation):
         for table, name in _TRIGGERS[vendor]:
             on = f" ON {table}" if vendor == "postgresql" else ""
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}{on}", params=None)
+        if vendor == "sqlite":
+            schema_editor.execute("DROP TABLE IF EXISTS ledger_posting", params=None)
 
     def describe(self) -> str:
         return "Install the ledger's integrity triggers"

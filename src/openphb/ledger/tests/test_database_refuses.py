@@ -116,9 +116,26 @@ def test_an_account_cannot_change_fund_or_owner(pot):
         raw("UPDATE ledger_account SET owner_id = 99 WHERE id = %s", [pot.pk])
 
 
+def test_running_totals_change_only_by_posting(pot):
+    with pytest.raises(REFUSED, match="only by posting"):
+        raw("UPDATE ledger_account SET debits = debits + 100 WHERE id = %s", [pot.pk])
+    pot.refresh_from_db()
+    assert pot.debits == 0
+
+
 def test_only_a_purge_permit_deletes_ledger_rows(source, pot):
     posted = post(LegSpec(account=pot, debit=500), LegSpec(account=source, credit=500))
     with purge_permit("test"), connection.cursor() as cursor:
         cursor.execute("DELETE FROM ledger_leg WHERE transaction_id = %s", [posted.pk])
         cursor.execute("DELETE FROM ledger_transaction WHERE id = %s", [posted.pk])
     assert not Transaction.objects.exists()
+
+
+def test_every_ledger_trigger_is_installed(db):
+    from openphb.core.tests.test_append_only_tables import triggers_on
+    from openphb.ledger.integrity import trigger_names
+
+    expected = trigger_names(connection.vendor)
+    missing = [(table, name) for table, name in expected if name not in triggers_on(table)]
+    assert len(expected) >= 6
+    assert missing == []
