@@ -3,9 +3,11 @@
 Start the demo first (`make demo`, serving http://127.0.0.1:8000), then run
 `.venv/bin/python tests/system/screenshots.py`. It signs in as `coordinator` through the
 sign-in page (password from PHB_DEMO_PASSWORD, default "openphb-demo"), then signs out and in
-again as `commissioner` for the programme pages, and saves full-page PNGs, 1200 pixels wide.
+again as `commissioner` for the programme pages, as `finance` for the money pages and as
+`holder` for how much is left, and saves full-page PNGs, 1200 pixels wide.
 """
 
+import datetime
 import os
 import re
 import sys
@@ -55,6 +57,19 @@ def open_programme(page: Page, name: str) -> None:
 def open_uptake(page: Page) -> None:
     page.get_by_role("link", name=re.compile(r"^Uptake")).click()
     expect(page.get_by_role("table", name="People at each step")).to_be_visible()
+
+
+def open_a_budget(page: Page) -> None:
+    """The first demo budget the signed-in user may see that runs to the end of this financial
+    year, with a payment recorded."""
+    today = datetime.date.today()
+    year_end = f"31 March {today.year + (today.month > 3)}"
+    for pk in range(1, 200):
+        if not page.goto(f"/budgets/{pk}/").ok or not page.get_by_text("Payment:").count():
+            continue
+        if year_end in page.get_by_role("heading", level=1).inner_text():
+            return
+    sys.exit("The signed-in user sees no demo budget with a payment.")
 
 
 def main() -> None:
@@ -122,6 +137,43 @@ def main() -> None:
         page.goto("/returns/national/")
         expect(page.get_by_role("heading", level=1)).to_contain_text("National quarterly return")
         shoot(page, "national-return")
+
+        # Money, as the finance officer: positions, a stream, a statement, a budget, a form.
+        sign_out(page)
+        sign_in(page, "finance")
+        page.goto("/money/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Money")
+        shoot(page, "money")
+        page.get_by_role("main").get_by_role("table").first.get_by_role("link").first.click()
+        allocations = page.get_by_role("heading", name="Allocations to your organisations")
+        expect(allocations).to_be_visible()
+        shoot(page, "funding-stream")
+        page.goto("/money/")
+        page.get_by_role("link", name=re.compile("still free of")).first.click()
+        since = datetime.date.today() - datetime.timedelta(days=120)  # a few months: readable
+        page.get_by_role("group", name="From").get_by_label("Day").fill(str(since.day))
+        page.get_by_role("group", name="From").get_by_label("Month").fill(str(since.month))
+        page.get_by_role("group", name="From").get_by_label("Year").fill(str(since.year))
+        page.get_by_role("button", name="Show").click()
+        expect(page.get_by_role("table", name="Statement lines")).to_be_visible()
+        shoot(page, "statement")
+        page.goto("/money/allocations/add/")
+        page.get_by_label("Amount").fill("12.345")
+        page.get_by_role("button", name="Record allocation").click()
+        expect(page.locator(".nhsuk-error-summary")).to_be_focused()
+        shoot(page, "allocation-errors")
+        open_a_budget(page)
+        shoot(page, "budget")
+        page.get_by_role("link", name=re.compile("^Record a payment")).first.click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Record a payment")
+        shoot(page, "budget-payment")
+
+        # How much is left, as the budget holder.
+        sign_out(page)
+        sign_in(page, "holder")
+        page.get_by_role("link", name="How much is left").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("How much is left")
+        shoot(page, "how-much-is-left")
         browser.close()
 
 

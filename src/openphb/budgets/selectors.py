@@ -13,7 +13,7 @@ from django.utils import timezone
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_organisation_ids
-from openphb.funding.models import Allocation, FundingStream
+from openphb.funding.models import Allocation, FundingStream, OverdraftPolicy
 from openphb.ledger.models import Account, Leg, Transaction
 from openphb.ledger.selectors import positions
 from openphb.organisations.models import Organisation
@@ -223,3 +223,136 @@ def transactions_visible_to(*, user: User) -> QuerySet[Transaction]:
             "transaction_id"
         ),
     ).order_by("-effective_on", "-id")
+
+# Pages: funding streams, a user's commissioners' money, a budget's transactions ---------------
+
+
+def streams_visible_to(*, user: User) -> QuerySet[FundingStream]:
+    """Funding streams are public facts (who funds what, how much in all): anyone who may see
+    funding sees every stream; nobody else sees any."""
+    if not user.is_authenticated or not user.can(Capability.VIEW_FUNDING):
+        return FundingStream.objects.none()
+    return FundingStream.objects.select_related("funder").order_by("name")
+
+
+def _money_organisation_ids(user: User) -> set[int]:
+    return organisation_ids_answering_for(
+        organisation_ids=user_organisation_ids(user=user), on=timezone.localdate()
+    )
+
+
+def allocations_visible_to(*, user: User) -> QuerySet[Allocation]:
+    """Allocations to a commissioner the user works for (or answers for), or from a funder they
+    work for."""
+    if not user.is_authenticated or not user.can(Capability.VIEW_FUNDING):
+        return Allocation.objects.none()
+    mine = _money_organisation_ids(user)
+    return Allocation.objects.filter(
+        Q(commissioner_id__in=mine) | Q(stream__funder_id__in=mine)
+    ).select_related("stream", "commissioner", "transaction")
+
+
+def overdraft_policies_visible_to(*, user: User) -> QuerySet[OverdraftPolicy]:
+    """Overdraft policies of the commissioners the user works for (or answers for)."""
+    if not user.is_authenticated or not user.can(Capability.VIEW_FUNDING):
+        return OverdraftPolicy.objects.none()
+    return OverdraftPolicy.objects.filter(
+        commissioner_id__in=_money_organisation_ids(user)
+    ).select_related("stream", "commissioner")
+
+
+@dataclass
+class StreamRow:
+    """One stream of one commissioner on the money page."""
+
+    position: StreamPosition
+    account_id: int | None  # the allocation account, for its statement
+    policy: OverdraftPolicy | None  # in force
+
+    @property
+    def in_budgets(self) -> int:
+        return self.position.budgets.approved
+
+
+@dataclass
+class CommissionerMoney:
+    commissioner: Organisation
+    streams: list[StreamRow]
+
+
+def money_overview(*, user: User, on: datetime.date | None = None) -> list[CommissionerMoney]:
+    """For each commissioner the user works for: each funding stream's position."""
+    if not user.is_authenticated or not user.can(Capability.VIEW_FUNDING):
+        return []
+    commissioners = Organisation.objects.commissioners().filter(
+        pk__in=user_organisation_ids(user=user)
+    )
+    result: list[CommissionerMoney] = []
+    for commissioner in commissioners.order_by("name"):
+        accounts = dict(
+            Account.objects.filter(
+                owner_kind="organisation", owner_id=commissioner.pk, purpose="allocation"
+            ).values_list("fund", "pk")
+        )
+        policies = {
+            policy.stream_id: policy
+            for policy in OverdraftPolicy.objects.filter(
+                commissioner=commissioner, ended_on__isnull=True
+            )
+        }
+        rows = [
+            StreamRow(
+                position=position,
+                account_id=accounts.get(position.stream.code),
+                policy=policies.get(position.stream.pk),
+            )
+            for position in commissioner_positions(commissioner=commissioner, on=on)
+        ]
+        result.append(CommissionerMoney(commissioner=commissioner, streams=rows))
+    return result
+
+
+@dataclass(frozen=True)
+class BudgetTransaction:
+    """A posted transaction of one budget, as its page lists it."""
+
+    transaction: Transaction
+    amount: int  # pence moved (the sum of its debits)
+    lines: list[str]  # the descriptions of the lines it touched
+    reversed: bool
+    reversible: bool  # a commitment or payment not yet reversed
+
+
+def budget_transactions(*, budget: Budget) -> list[BudgetTransaction]:
+    """Every posted transaction of a budget (funding, revisions, commitments, payments and
+    reversals), newest first. Call only with a budget read through `budget_get`."""
+    from .services import REVERSIBLE  # the services import this module
+
+    posted = list(
+        Transaction.objects.filter(source_ref=f"budget:{budget.pk}", posted_at__isnull=False)
+        .prefetch_related("legs")
+        .order_by("-effective_on", "-posted_at", "-id")
+    )
+    reversed_ids = {t.reverses_id for t in posted if t.reverses_id is not None}
+    names = {line.reference: line.description for line in budget.lines.all()}
+    result: list[BudgetTransaction] = []
+    for t in posted:
+        legs = list(t.legs.all())
+        touched = sorted({names[leg.reference] for leg in legs if leg.reference in names})
+        result.append(
+            BudgetTransaction(
+                transaction=t,
+                amount=sum(leg.debit for leg in legs),
+                lines=touched,
+                reversed=t.pk in reversed_ids,
+                reversible=t.kind in REVERSIBLE and t.pk not in reversed_ids,
+            )
+        )
+    return result
+
+
+def budget_accounts(*, budget: Budget) -> QuerySet[Account]:
+    """The budget's ledger accounts. Call only with a budget read through `budget_get`."""
+    return Account.objects.filter(owner_kind=OWNER, owner_id=budget.pk).order_by(
+        "fund", "category", "purpose"
+    )

@@ -77,3 +77,59 @@ def monthly(series: list[dict[str, Any]]) -> dict[str, Any]:
         "height": PLOT_HEIGHT + 24,
         "plot_height": PLOT_HEIGHT,
     }
+
+
+BUDGET_WIDTH = 460  # in half the page beside its table
+BUDGET_LABEL_HEIGHT = 24
+BUDGET_BAR_HEIGHT = 28
+BUDGET_GAP = 16
+# Where the money of each category is, left to right: what is gone first.
+BUDGET_PARTS = (
+    ("spent", "Spent"),
+    ("held", "Paid, not yet spent"),
+    ("committed", "Set aside"),
+    ("available", "Not yet set aside"),
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str
+    label: str
+    value: int
+    x: float
+    width: float
+
+
+def budget_categories(categories: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A bar a category (label above it), each split into spent, paid not yet spent, set aside
+    and not yet set aside, on one scale: the largest category's approved amount."""
+    top = max((figures.approved for _, figures in categories), default=0) or 1
+    rows: list[dict[str, Any]] = []
+    y = 0.0
+    for label, figures in categories:
+        x = 0.0
+        segments: list[Segment] = []
+        for key, part in BUDGET_PARTS:
+            value = int(getattr(figures, key))
+            width = BUDGET_WIDTH * max(value, 0) / top
+            if width > 0:
+                segments.append(Segment(key=key, label=part, value=value, x=x, width=width))
+            x += width
+        rows.append(
+            {
+                "label": label,
+                "label_y": y + 17,
+                "bar_y": y + BUDGET_LABEL_HEIGHT,
+                "segments": segments,
+                "outline": x,
+            }
+        )
+        y += BUDGET_LABEL_HEIGHT + BUDGET_BAR_HEIGHT + BUDGET_GAP
+    return {
+        "rows": rows,
+        "parts": BUDGET_PARTS,
+        "width": BUDGET_WIDTH,
+        "height": max(y - BUDGET_GAP, 1),
+        "bar_height": BUDGET_BAR_HEIGHT,
+    }

@@ -53,6 +53,35 @@ def number(value: float | int | None, places: int = 0) -> str:
     return f"{value:,.{places}f}"
 
 
+def pounds(value: int | None) -> str:
+    """Whole pence as pounds and pence: 125050 is £1,250.50; a dash when there is nothing."""
+    from openphb.ledger.services import format_pence
+
+    return NOTHING if value is None else format_pence(value)
+
+
+def pounds_plain(value: int) -> str:
+    """Pence as a plain decimal for a spreadsheet: 125050 is 1250.50 (no sign of a float)."""
+    sign = "-" if value < 0 else ""
+    whole, pennies = divmod(abs(value), 100)
+    return f"{sign}{whole}.{pennies:02d}"
+
+
+TRANSACTION_KINDS = {
+    "envelope": "Envelope set",
+    "allocation": "Allocation",
+    "budget_funding": "Budget approved",
+    "budget_adjustment": "Budget revised",
+    "commitment": "Set aside",
+    "payment": "Payment",
+    "reversal": "Reversal",
+}
+
+
+def transaction_kind(value: str) -> str:
+    return TRANSACTION_KINDS.get(value, value.replace("_", " ").capitalize())
+
+
 def stage_label(value: str) -> str:
     from openphb.enrolment.stages import Stage
 
@@ -81,6 +110,8 @@ ALL: dict[str, Callable[..., Any]] = {
     "restriction_label": restriction_label,
     "percent": percent,
     "number": number,
+    "pounds": pounds,
+    "transaction_kind": transaction_kind,
 }
 
 

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import auth, enrolments, home, imports, organisations, patients, programmes
+from .views import (
+    auth,
+    budgets,
+    enrolments,
+    home,
+    imports,
+    money,
+    organisations,
+    patients,
+    programmes,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -64,4 +74,26 @@ urlpatterns = [
         name="enrolment-offer-letter",
     ),
     path("work/", enrolments.work_queues, name="work-queues"),
+    path("money/", money.money_home, name="money"),
+    path("money/streams/", money.stream_index, name="stream-list"),
+    path("money/streams/<int:pk>/", money.stream_detail, name="stream-detail"),
+    path("money/allocations/add/", money.allocation_add, name="allocation-add"),
+    path("money/overdrafts/add/", money.overdraft_add, name="overdraft-add"),
+    path("money/overdrafts/<int:pk>/end/", money.overdraft_end, name="overdraft-end"),
+    path("money/accounts/<int:pk>/", money.account_statement, name="account-statement"),
+    path(
+        "money/accounts/<int:pk>/statement.csv",
+        money.account_statement_csv,
+        name="account-statement-csv",
+    ),
+    path("my-budget/", budgets.my_budgets, name="my-budget"),
+    path("budgets/<int:pk>/", budgets.budget_detail, name="budget-detail"),
+    path("budgets/<int:pk>/lines/<int:line_pk>/pay/", budgets.line_pay, name="line-pay"),
+    path("budgets/<int:pk>/lines/<int:line_pk>/commit/", budgets.line_commit, name="line-commit"),
+    path("budgets/<int:pk>/lines/<int:line_pk>/revise/", budgets.line_revise, name="line-revise"),
+    path(
+        "budgets/<int:pk>/transactions/<int:transaction_pk>/reverse/",
+        budgets.transaction_reverse,
+        name="transaction-reverse",
+    ),
 ]

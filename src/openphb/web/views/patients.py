@@ -12,6 +12,7 @@ from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_commissioners
 from openphb.audit.selectors import audit_events_for_patient
 from openphb.audit.services import Actor
+from openphb.budgets.selectors import budget_figures, budgets_for_patient
 from openphb.enrolment.selectors import enrolments_for_patient
 from openphb.programmes.selectors import decisions_for_patient, explanation, programmes_visible_to
 from openphb.registry import services
@@ -88,6 +89,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": user.can(Capability.EDIT_PATIENTS),
             "can_see_access": user.can(Capability.VIEW_ACCESS_HISTORY),
             **_programmes_of(user, patient),
+            **_budgets_of(user, patient),
         },
     )
 
@@ -113,6 +115,18 @@ def _programmes_of(user: User, patient: Patient) -> dict[str, object]:
         .distinct()[:20],
         "time_form": TimeForm(),
         "can_record_time": user.can(Capability.RECORD_TIME),
+    }
+
+
+def _budgets_of(user: User, patient: Patient) -> dict[str, object]:
+    """The person's budgets with their totals, for staff who see budgets and for the holder."""
+    if not (user.can(Capability.VIEW_BUDGETS) or user.can(Capability.VIEW_OWN_RECORD)):
+        return {}
+    return {
+        "budgets": [
+            (budget, budget_figures(budget=budget).total)
+            for budget in budgets_for_patient(patient_id=patient.pk)
+        ]
     }
 
 
