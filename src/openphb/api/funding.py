@@ -15,6 +15,7 @@ from openphb.accounts.selectors import user_commissioners
 from openphb.audit.services import Actor
 from openphb.budgets.selectors import StreamPosition, commissioner_positions
 from openphb.funding.models import Allocation, FundingStream
+from openphb.funding.selectors import stream_by_code, streams_visible_to
 from openphb.funding.services import allocation_record
 from openphb.organisations.models import Organisation
 from openphb.organisations.selectors import organisation_by_ods_code
@@ -51,7 +52,7 @@ class StreamOut(Schema):
 def list_streams(request: HttpRequest) -> QuerySet[FundingStream]:
     """Every funding stream, by name."""
     _require(request, Capability.VIEW_FUNDING)
-    return FundingStream.objects.select_related("funder").order_by("name")
+    return streams_visible_to(user=request.user)  # type: ignore[arg-type]
 
 
 class StreamPositionOut(Schema):
@@ -151,7 +152,7 @@ _API_FIELDS = {"amount": "amount_pence"}
 
 
 def _stream(code: str) -> FundingStream:
-    stream = FundingStream.objects.select_related("funder").filter(code=code.strip()).first()
+    stream = stream_by_code(code)
     if stream is None:
         raise ValidationError({"stream": f"No funding stream has the code {code}."})
     return stream

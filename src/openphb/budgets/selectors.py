@@ -142,9 +142,13 @@ def commissioner_positions(
     *, commissioner: Organisation, on: datetime.date | None = None
 ) -> list[StreamPosition]:
     """Per stream: allocated, still free to put into budgets, and the budgets' five figures."""
-    allocations = Allocation.objects.filter(commissioner=commissioner, withdrawal__isnull=True)
-    if on is not None:
-        allocations = allocations.filter(effective_on__lte=on)
+    allocations = Allocation.objects.filter(commissioner=commissioner)
+    if on is None:
+        allocations = allocations.filter(withdrawal__isnull=True)
+    else:  # as it stood that day: withdrawn later still counts
+        allocations = allocations.filter(effective_on__lte=on).filter(
+            Q(withdrawal__isnull=True) | Q(withdrawal__effective_on__gt=on)
+        )
     allocated = dict(
         allocations.values("stream_id").annotate(n=Sum("amount")).values_list("stream_id", "n")
     )
@@ -224,41 +228,8 @@ def transactions_visible_to(*, user: User) -> QuerySet[Transaction]:
         ),
     ).order_by("-effective_on", "-id")
 
+
 # Pages: funding streams, a user's commissioners' money, a budget's transactions ---------------
-
-
-def streams_visible_to(*, user: User) -> QuerySet[FundingStream]:
-    """Funding streams are public facts (who funds what, how much in all): anyone who may see
-    funding sees every stream; nobody else sees any."""
-    if not user.is_authenticated or not user.can(Capability.VIEW_FUNDING):
-        return FundingStream.objects.none()
-    return FundingStream.objects.select_related("funder").order_by("name")
-
-
-def _money_organisation_ids(user: User) -> set[int]:
-    return organisation_ids_answering_for(
-        organisation_ids=user_organisation_ids(user=user), on=timezone.localdate()
-    )
-
-
-def allocations_visible_to(*, user: User) -> QuerySet[Allocation]:
-    """Allocations to a commissioner the user works for (or answers for), or from a funder they
-    work for."""
-    if not user.is_authenticated or not user.can(Capability.VIEW_FUNDING):
-        return Allocation.objects.none()
-    mine = _money_organisation_ids(user)
-    return Allocation.objects.filter(
-        Q(commissioner_id__in=mine) | Q(stream__funder_id__in=mine)
-    ).select_related("stream", "commissioner", "transaction")
-
-
-def overdraft_policies_visible_to(*, user: User) -> QuerySet[OverdraftPolicy]:
-    """Overdraft policies of the commissioners the user works for (or answers for)."""
-    if not user.is_authenticated or not user.can(Capability.VIEW_FUNDING):
-        return OverdraftPolicy.objects.none()
-    return OverdraftPolicy.objects.filter(
-        commissioner_id__in=_money_organisation_ids(user)
-    ).select_related("stream", "commissioner")
 
 
 @dataclass

@@ -10,16 +10,15 @@ from django.utils import timezone
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_commissioners
 from openphb.audit.services import Actor
-from openphb.budgets.selectors import (
-    accounts_visible_to,
-    allocations_visible_to,
-    money_overview,
-    overdraft_policies_visible_to,
-    streams_visible_to,
-)
+from openphb.budgets.selectors import accounts_visible_to, money_overview
 from openphb.core.csv import csv_text
 from openphb.funding import services
 from openphb.funding.models import FundingStream, OverdraftPolicy
+from openphb.funding.selectors import (
+    allocations_visible_to,
+    overdraft_policies_visible_to,
+    streams_visible_to,
+)
 from openphb.ledger.models import Account
 from openphb.ledger.selectors import Statement, statement
 
