@@ -116,8 +116,8 @@ def build(*, orgs: dict[str, Organisation], seed: int, say: Say) -> None:
     today = timezone.localdate()
     if not FundingStream.objects.filter(code="chc").exists():
         with transaction.atomic():
-            made = _streams(orgs)
-        say(f"Funding: {len(made)} streams, {len(ALLOCATIONS)} allocations.")
+            set_up = _streams(orgs)
+        say(f"Funding: {len(set_up)} streams, {len(ALLOCATIONS)} allocations.")
     streams = {s.code: s for s in FundingStream.objects.all()}
     rng = random.Random(seed)
     made = 0
