@@ -111,9 +111,7 @@ def budget_figures(*, budget: Budget, on: datetime.date | None = None) -> Budget
 
 
 def _line_movements(budget: Budget, on: datetime.date | None) -> Iterable[tuple[str, str, int]]:
-    legs = Leg.objects.filter(
-        account__owner_kind=OWNER, account__owner_id=budget.pk, transaction__posted_at__isnull=False
-    )
+    legs = Leg.objects.filter(account__owner_kind=OWNER, account__owner_id=budget.pk)
     if on is not None:
         legs = legs.filter(transaction__effective_on__lte=on)
     rows = legs.values("reference", "account__purpose").annotate(
@@ -190,7 +188,6 @@ def budget_totals(
     dated = (
         Leg.objects.filter(
             account__in=accounts,
-            transaction__posted_at__isnull=False,
             transaction__effective_on__lte=on,
         )
         .values("account__fund", "account__purpose")
@@ -222,7 +219,6 @@ def accounts_visible_to(*, user: User) -> QuerySet[Account]:
 def transactions_visible_to(*, user: User) -> QuerySet[Transaction]:
     """Posted transactions with a leg on an account the user may read, newest first."""
     return Transaction.objects.filter(
-        posted_at__isnull=False,
         pk__in=Leg.objects.filter(account__in=accounts_visible_to(user=user)).values(
             "transaction_id"
         ),
@@ -300,7 +296,7 @@ def budget_transactions(*, budget: Budget) -> list[BudgetTransaction]:
     from .services import REVERSIBLE  # the services import this module
 
     posted = list(
-        Transaction.objects.filter(source_ref=f"budget:{budget.pk}", posted_at__isnull=False)
+        Transaction.objects.filter(source_ref=f"budget:{budget.pk}")
         .prefetch_related("legs")
         .order_by("-effective_on", "-posted_at", "-id")
     )

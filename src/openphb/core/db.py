@@ -155,7 +155,11 @@ def insert_rows(
         if db.vendor == "postgresql":
             source = iter(rows)
             while batch := list(itertools.islice(source, _BATCH)):
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                # The driver's own cursor: wrap its errors as Django's (IntegrityError, ...).
+                with (
+                    db.wrap_database_errors,
+                    cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+                ):
                     for row in batch:
                         copy.write_row(row)
                 written += len(batch)

@@ -3,10 +3,10 @@
 An `Account` belongs to an owner (an organisation, a budget: the ledger does not know which
 kind of thing, only its kind and id), to one fund (a funding stream's code) and, optionally,
 to a spending category. A `Transaction` has two or more `Leg`s, each a positive debit or a
-positive credit. Legs are written while the transaction is open; posting it (setting
-`posted_at`, once) is the moment the database checks that debits equal credits within each
-fund, and adds the legs to the accounts' running totals. From then on neither the transaction
-nor its legs can change: a correction is a reversal.
+positive credit. Its legs are written first, in the same database transaction, and inserting
+the transaction row is posting it: the database then checks that debits equal credits within
+each fund and adds the legs to the accounts' running totals. From then on neither the
+transaction nor its legs can change, and no leg can join it: a correction is a reversal.
 
 The running totals (`debits`, `credits`) are kept by the database's triggers, and a check
 constraint holds a protected account's balance at or above its minimum: two writers can never
@@ -16,6 +16,7 @@ docs/decisions/0006-our-own-ledger.md).
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 class AccountKind(models.TextChoices):
@@ -91,9 +92,7 @@ class Account(models.Model):
 
 class Transaction(models.Model):
     effective_on = models.DateField(help_text="The date the money moved, for balances.")
-    posted_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was posted; empty only while being written."
-    )
+    posted_at = models.DateTimeField(default=timezone.now, help_text="When it was posted.")
     kind = models.CharField(max_length=32, help_text="What it records: 'allocation', ...")
     description = models.CharField(max_length=300)
     source_ref = models.CharField(
@@ -121,7 +120,12 @@ class Transaction(models.Model):
 
 class Leg(models.Model):
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="legs")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="legs")
+    # No index of its own: the (account, transaction) index below serves every lookup by account.
+    # No row-by-row foreign key either: posting checks every leg's account exists, set-wise,
+    # and accounts are never deleted (integrity.py), which lets a batch of millions post fast.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="legs", db_index=False, db_constraint=False
+    )
     debit = models.BigIntegerField(default=0)
     credit = models.BigIntegerField(default=0)
     reference = models.CharField(

@@ -208,7 +208,20 @@ def transaction_post(*, spec: TransactionSpec, posted_by: str) -> Transaction:
     _check_funds(spec)
     try:
         with transaction.atomic():
+            [pk] = _reserve_ids(1)
+            # The legs first; inserting the transaction row posts it (the database checks it).
+            Leg.objects.bulk_create(
+                Leg(
+                    transaction_id=pk,
+                    account=leg.account,
+                    debit=leg.debit,
+                    credit=leg.credit,
+                    reference=leg.reference,
+                )
+                for leg in spec.legs
+            )
             posted = Transaction.objects.create(
+                pk=pk,
                 effective_on=spec.effective_on,
                 kind=spec.kind,
                 description=spec.description[:300],
@@ -218,19 +231,6 @@ def transaction_post(*, spec: TransactionSpec, posted_by: str) -> Transaction:
                 reverses=spec.reverses,
                 posted_by=posted_by[:150],
             )
-            Leg.objects.bulk_create(
-                Leg(
-                    transaction=posted,
-                    account=leg.account,
-                    debit=leg.debit,
-                    credit=leg.credit,
-                    reference=leg.reference,
-                )
-                for leg in spec.legs
-            )
-            now = timezone.now()
-            Transaction.objects.filter(pk=posted.pk).update(posted_at=now)
-            posted.posted_at = now
     except IntegrityError as error:
         if (
             spec.idempotency_key
@@ -256,8 +256,6 @@ def transaction_reverse(
     idempotency_key: str | None = None,
 ) -> Transaction:
     """Undo a posted transaction with its mirror image, linked to it. Once only."""
-    if original.posted_at is None:
-        raise ValidationError("Only a posted transaction can be reversed.")
     if Transaction.objects.filter(reverses=original).exists():
         raise ValidationError(f"Transaction {original.pk} has already been reversed.")
     if effective_on < original.effective_on:
@@ -284,44 +282,49 @@ def transaction_reverse(
 
 @transaction.atomic
 def transactions_post_batch(*, specs: Iterable[TransactionSpec], posted_by: str) -> int:
-    """Post many transactions at once: rows streamed in (COPY on PostgreSQL), then posted by
-    one UPDATE that the database checks set-wise. All or nothing; returns how many.
+    """Post many transactions at once: legs, then transactions, streamed in (COPY on
+    PostgreSQL) and checked by the database as one set. All or nothing; returns how many.
 
     Each transaction is checked as `transaction_post` checks it, except that protected
     accounts are checked by the database alone, at the end (the whole batch is refused).
     Idempotency keys must be new: a batch is not a retry of part of another.
     """
-    ids = _reserve_ids(specs := list(specs))
+    ids = _reserve_ids(len(specs := list(specs)))
     now = timezone.now()
     label = posted_by[:150]
 
-    def transaction_rows() -> Iterable[tuple[object, ...]]:
+    def leg_rows() -> Iterable[tuple[object, ...]]:
         for pk, spec in zip(ids, specs):
             check_spec(spec)
+            for leg in spec.legs:
+                yield (pk, leg.account.pk, leg.debit, leg.credit, leg.reference)
+
+    def transaction_rows() -> Iterable[tuple[object, ...]]:
+        for pk, spec in zip(ids, specs):
             yield (
                 pk,
                 spec.effective_on,
+                now,
                 spec.kind,
                 spec.description[:300],
                 spec.source_ref,
                 spec.idempotency_key or None,
-                fingerprint(spec),
+                # Only a key is ever compared with what it was first used for.
+                fingerprint(spec) if spec.idempotency_key else "",
                 spec.reverses.pk if spec.reverses is not None else None,
                 label,
             )
 
-    def leg_rows() -> Iterable[tuple[object, ...]]:
-        for pk, spec in zip(ids, specs):
-            for leg in spec.legs:
-                yield (pk, leg.account.pk, leg.debit, leg.credit, leg.reference)
-
     try:
         with transaction.atomic():
+            insert_rows(Leg, ("transaction", "account", "debit", "credit", "reference"), leg_rows())
+            _analyze_if_large(len(ids))
             insert_rows(
                 Transaction,
                 (
                     "id",
                     "effective_on",
+                    "posted_at",
                     "kind",
                     "description",
                     "source_ref",
@@ -332,17 +335,23 @@ def transactions_post_batch(*, specs: Iterable[TransactionSpec], posted_by: str)
                 ),
                 transaction_rows(),
             )
-            insert_rows(Leg, ("transaction", "account", "debit", "credit", "reference"), leg_rows())
-            _post_ids(ids, now)
     except IntegrityError as error:
         raise ValidationError(f"The batch was refused and nothing was posted: {error}") from error
     return len(ids)
 
 
-def _reserve_ids(specs: Sequence[object]) -> list[int]:
-    """Ids for a batch: drawn from the sequence on PostgreSQL (other writers go on meanwhile);
-    on SQLite, those after the largest, safe because this transaction holds the writer lock."""
-    n = len(specs)
+def _analyze_if_large(n: int) -> None:
+    """After streaming in many legs, let PostgreSQL's planner know before the posting check
+    joins them (with the statistics of an empty table it would loop over every leg)."""
+    if n >= 10_000 and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE ledger_leg")
+
+
+def _reserve_ids(n: int) -> list[int]:
+    """Transaction ids to write legs against before their transaction: drawn from the sequence
+    on PostgreSQL (other writers go on meanwhile); on SQLite, those after the largest, safe
+    because this database transaction holds the one writer lock."""
     if n == 0:
         return []
     with connection.cursor() as cursor:
@@ -356,16 +365,3 @@ def _reserve_ids(specs: Sequence[object]) -> list[int]:
         cursor.execute("SELECT coalesce(max(id), 0) FROM ledger_transaction")
         first = cursor.fetchone()[0] + 1
         return list(range(first, first + n))
-
-
-def _post_ids(ids: list[int], now: datetime.datetime) -> None:
-    """Post the batch's transactions with one UPDATE (the database checks them as a set)."""
-    if not ids:
-        return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE ledger_transaction SET posted_at = %s WHERE id = ANY(%s)", [now, ids]
-            )
-        return
-    Transaction.objects.filter(pk__gte=ids[0], pk__lte=ids[-1]).update(posted_at=now)

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.expressions
+import django.utils.timezone
 from django.db import migrations, models
 
 
@@ -128,9 +129,7 @@ class Migration(migrations.Migration):
                 (
                     "posted_at",
                     models.DateTimeField(
-                        blank=True,
-                        help_text="When it was posted; empty only while being written.",
-                        null=True,
+                        default=django.utils.timezone.now, help_text="When it was posted."
                     ),
                 ),
                 (
@@ -198,6 +197,8 @@ class Migration(migrations.Migration):
                 (
                     "account",
                     models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="legs",
                         to="ledger.account",

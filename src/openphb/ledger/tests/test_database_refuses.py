@@ -21,58 +21,60 @@ def raw(sql: str, params: list | None = None) -> None:
         cursor.execute(sql, params or [])
 
 
-def open_transaction(*legs: tuple[Account, int, int]) -> Transaction:
-    """An open transaction with these (account, debit, credit) legs, written as raw rows."""
-    opened = Transaction.objects.create(
-        effective_on=DAY, kind="raw", description="Raw", fingerprint="x", posted_by="sql"
-    )
-    for account, debit, credit in legs:
-        Leg.objects.create(transaction=opened, account=account, debit=debit, credit=credit)
-    return opened
-
-
-def seal(opened: Transaction) -> None:
-    raw("UPDATE ledger_transaction SET posted_at = %s WHERE id = %s", [timezone.now(), opened.pk])
+def post_raw(*legs: tuple[Account, int, int]) -> None:
+    """Post a transaction with these (account, debit, credit) legs in raw SQL, as the services
+    do: the legs first, then the transaction row, in one database transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) + 1000 FROM ledger_transaction")
+        (pk,) = cursor.fetchone()
+        for account, debit, credit in legs:
+            cursor.execute(
+                "INSERT INTO ledger_leg (transaction_id, account_id, debit, credit, reference) "
+                "VALUES (%s, %s, %s, %s, '')",
+                [pk, account.pk, debit, credit],
+            )
+        cursor.execute(
+            "INSERT INTO ledger_transaction (id, effective_on, posted_at, kind, description, "
+            "source_ref, fingerprint, posted_by) VALUES (%s, %s, %s, 'raw', 'Raw', '', '', 'sql')",
+            [pk, DAY, timezone.now()],
+        )
 
 
 def test_it_refuses_to_post_an_unbalanced_transaction(source, pot):
-    opened = open_transaction((pot, 500, 0), (source, 0, 499))
     with pytest.raises(REFUSED, match="debits must equal credits"):
-        seal(opened)
+        post_raw((pot, 500, 0), (source, 0, 499))
     pot.refresh_from_db()
     assert pot.debits == 0
 
 
 def test_it_refuses_to_post_a_transaction_of_one_leg(pot):
-    opened = open_transaction((pot, 500, 0))
     with pytest.raises(REFUSED, match="at least two legs"):
-        seal(opened)
+        post_raw((pot, 500, 0))
 
 
 def test_it_refuses_to_post_a_transaction_with_no_legs(db):
-    opened = open_transaction()
     with pytest.raises(REFUSED, match="at least two legs"):
-        seal(opened)
+        post_raw()
+
+
+def test_a_raw_transaction_that_balances_is_posted_and_counted(source, pot):
+    post_raw((pot, 500, 0), (source, 0, 500))
+    pot.refresh_from_db()
+    assert pot.balance == 500
 
 
 def test_it_refuses_a_leg_that_is_zero_or_both_sides(source, pot):
-    opened = open_transaction()
     for debit, credit in ((0, 0), (5, 5), (-5, 0)):
         with pytest.raises(IntegrityError):
-            raw(
-                "INSERT INTO ledger_leg (transaction_id, account_id, debit, credit, reference) "
-                "VALUES (%s, %s, %s, %s, '')",
-                [opened.pk, pot.pk, debit, credit],
-            )
+            post_raw((pot, debit, credit), (source, 0, 5))
 
 
 def test_it_refuses_money_balanced_only_across_two_funds(source):
     from .conftest import open_account
 
     carers = open_account("allocation", fund="carers")
-    opened = open_transaction((carers, 500, 0), (source, 0, 500))
     with pytest.raises(REFUSED, match="within each fund"):
-        seal(opened)
+        post_raw((carers, 500, 0), (source, 0, 500))
 
 
 def test_posted_legs_cannot_be_changed_or_deleted(source, pot):
@@ -89,7 +91,7 @@ def test_a_posted_transaction_cannot_be_changed_deleted_or_given_more_legs(sourc
     with pytest.raises(REFUSED, match="cannot be changed"):
         raw("UPDATE ledger_transaction SET description = 'edited' WHERE id = %s", [posted.pk])
     with pytest.raises(REFUSED, match="cannot be changed"):
-        raw("UPDATE ledger_transaction SET posted_at = NULL WHERE id = %s", [posted.pk])
+        raw("UPDATE ledger_transaction SET effective_on = effective_on WHERE id = %s", [posted.pk])
     with pytest.raises(REFUSED):
         raw("DELETE FROM ledger_transaction WHERE id = %s", [posted.pk])
     with pytest.raises(REFUSED, match="posted transaction"):
@@ -102,9 +104,8 @@ def test_a_posted_transaction_cannot_be_changed_deleted_or_given_more_legs(sourc
 
 def test_a_protected_account_cannot_be_taken_below_its_minimum_even_by_raw_sql(source, pot, spent):
     post(LegSpec(account=pot, debit=500), LegSpec(account=source, credit=500))
-    opened = open_transaction((spent, 501, 0), (pot, 0, 501))
     with pytest.raises(IntegrityError):
-        seal(opened)
+        post_raw((spent, 501, 0), (pot, 0, 501))
     pot.refresh_from_db()
     assert pot.balance == 500
 
@@ -139,3 +140,14 @@ def test_every_ledger_trigger_is_installed(db):
     missing = [(table, name) for table, name in expected if name not in triggers_on(table)]
     assert len(expected) >= 6
     assert missing == []
+
+
+def test_a_leg_on_an_account_that_does_not_exist_cannot_be_posted(source):
+    with pytest.raises(REFUSED, match="does not exist"):
+        post_raw((Account(pk=987_654), 500, 0), (source, 0, 500))
+
+
+def test_an_account_is_never_deleted(pot):
+    with pytest.raises(REFUSED):
+        raw("DELETE FROM ledger_account WHERE id = %s", [pot.pk])
+    assert Account.objects.filter(pk=pot.pk).exists()
