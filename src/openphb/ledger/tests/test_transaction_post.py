@@ -139,3 +139,14 @@ def test_a_batch_posts_every_transaction_or_none(source, pot, spent):
     assert pot.balance == 500
     assert Leg.objects.count() == 100
     assert list(selectors.verify()) == []
+
+
+def test_a_page_of_a_statement_carries_the_running_balance_of_everything_before_it(source, pot):
+    for n in range(1, 8):
+        post(LegSpec(account=pot, debit=n * 100), LegSpec(account=source, credit=n * 100))
+    whole = selectors.statement(account=source)
+    every = list(whole.lines)
+    assert len(whole.lines) == 7
+    assert [line.balance for line in every] == [100, 300, 600, 1_000, 1_500, 2_100, 2_800]
+    assert whole.lines[3:5] == every[3:5]
+    assert whole.lines[-1].balance == whole.closing == 2_800
