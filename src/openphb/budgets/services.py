@@ -9,6 +9,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -297,38 +298,23 @@ def budget_commit(
     budget = _locked(budget)
     line = _line_of(budget, line)
     _check_acts_for(actor, budget.commissioner, on)
-    spec = TransactionSpec(
-        effective_on=on,
-        kind="commitment",
-        description=description.strip() or f"Set aside for {line.description}",
-        source_ref=_source(budget),
-        idempotency_key=idempotency_key,
-        legs=[
-            LegSpec(
-                account=budget_account(
-                    budget=budget, stream=line.stream, category=line.category, purpose=COMMITTED
-                ),
-                debit=amount,
-                reference=line.reference,
-            ),
-            LegSpec(
-                account=budget_account(
-                    budget=budget, stream=line.stream, category=line.category, purpose=AVAILABLE
-                ),
-                credit=amount,
-                reference=line.reference,
-            ),
-        ],
+    posted, new = _move_within_line(
+        actor=actor,
+        budget=budget,
+        line=line,
+        amount=amount,
+        source=AVAILABLE,
+        into=COMMITTED,
+        spec=dict(
+            effective_on=on,
+            kind="commitment",
+            description=description.strip() or f"Set aside for {line.description}",
+            idempotency_key=idempotency_key,
+        ),
+        refusal="{line} has {left} not yet set aside; {amount} is more than that.",
     )
-    if idempotency_key and _already_posted(idempotency_key):
-        return ledger.transaction_post(spec=spec, posted_by=actor.label)  # a retry, or a clash
-    left = budget_figures(budget=budget).by_line[line.pk].available
-    if amount > left:
-        raise ledger.InsufficientFunds(
-            f"{line.description} has {format_pence(left)} not yet set aside; "
-            f"{format_pence(amount)} is more than that."
-        )
-    posted = ledger.transaction_post(spec=spec, posted_by=actor.label)
+    if not new:
+        return posted
     audit_record(
         actor=actor,
         action="budget.committed",
@@ -361,42 +347,25 @@ def budget_pay(
     source = COMMITTED if from_committed else AVAILABLE
     if not budget.starts_on <= on <= budget.ends_on:
         raise ValidationError({"on": "A payment is made within the budget's period."})
-    spec = TransactionSpec(
-        effective_on=on,
-        kind="payment",
-        description=description.strip() or f"Payment for {line.description}",
-        source_ref=_source(budget),
-        idempotency_key=idempotency_key,
-        legs=[
-            LegSpec(
-                account=budget_account(
-                    budget=budget,
-                    stream=line.stream,
-                    category=line.category,
-                    purpose=paid_into(line.holding),
-                ),
-                debit=amount,
-                reference=line.reference,
-            ),
-            LegSpec(
-                account=budget_account(
-                    budget=budget, stream=line.stream, category=line.category, purpose=source
-                ),
-                credit=amount,
-                reference=line.reference,
-            ),
-        ],
+    posted, new = _move_within_line(
+        actor=actor,
+        budget=budget,
+        line=line,
+        amount=amount,
+        source=source,
+        into=paid_into(line.holding),
+        spec=dict(
+            effective_on=on,
+            kind="payment",
+            description=description.strip() or f"Payment for {line.description}",
+            idempotency_key=idempotency_key,
+        ),
+        refusal="{line} has {left} "
+        + ("set aside" if from_committed else "available")
+        + "; a payment of {amount} is more than that.",
     )
-    if idempotency_key and _already_posted(idempotency_key):
-        return ledger.transaction_post(spec=spec, posted_by=actor.label)  # a retry, or a clash
-    left = getattr(budget_figures(budget=budget).by_line[line.pk], source)
-    if amount > left:
-        raise ledger.InsufficientFunds(
-            f"{line.description} has {format_pence(left)} "
-            f"{'set aside' if from_committed else 'available'}; "
-            f"a payment of {format_pence(amount)} is more than that."
-        )
-    posted = ledger.transaction_post(spec=spec, posted_by=actor.label)
+    if not new:
+        return posted
     audit_record(
         actor=actor,
         action="budget.paid",
@@ -407,8 +376,43 @@ def budget_pay(
     return posted
 
 
-def _already_posted(key: str) -> bool:
-    return Transaction.objects.filter(idempotency_key=key).exists()
+def _move_within_line(
+    *,
+    actor: Actor,
+    budget: Budget,
+    line: BudgetLine,
+    amount: int,
+    source: str,
+    into: str,
+    spec: dict[str, Any],
+    refusal: str,
+) -> tuple[Transaction, bool]:
+    """Move `amount` of a line's money from one of its budget's accounts to another, refusing
+    more than the line has there. A retry of an idempotency key returns the first transaction
+    (and False: nothing new to audit); the same key with other content is refused."""
+
+    def leg(purpose: str, **side: int) -> LegSpec:
+        account = budget_account(
+            budget=budget, stream=line.stream, category=line.category, purpose=purpose
+        )
+        return LegSpec(account=account, reference=line.reference, **side)
+
+    full = TransactionSpec(
+        source_ref=_source(budget),
+        legs=[leg(into, debit=amount), leg(source, credit=amount)],
+        **spec,
+    )
+    key = spec.get("idempotency_key")
+    if key and Transaction.objects.filter(idempotency_key=key).exists():
+        return ledger.transaction_post(spec=full, posted_by=actor.label), False
+    left = getattr(budget_figures(budget=budget).by_line[line.pk], source)
+    if amount > left:
+        raise ledger.InsufficientFunds(
+            refusal.format(
+                line=line.description, left=format_pence(left), amount=format_pence(amount)
+            )
+        )
+    return ledger.transaction_post(spec=full, posted_by=actor.label), True
 
 
 REVERSIBLE = frozenset({"commitment", "payment"})
