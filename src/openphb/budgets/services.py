@@ -77,6 +77,20 @@ def _line_errors(lines: Sequence[LineSpec], starts_on: datetime.date) -> list[st
     return errors
 
 
+def _add_lines(budget: Budget, lines: Sequence[LineSpec]) -> list[BudgetLine]:
+    return BudgetLine.objects.bulk_create(
+        BudgetLine(
+            budget=budget,
+            item_ref=line.item_ref,
+            description=line.description.strip()[:200],
+            category=line.category,
+            stream=line.stream,
+            holding=line.holding,
+        )
+        for line in lines
+    )
+
+
 def _funding_legs(budget: Budget, lines: Sequence[tuple[BudgetLine, int]]) -> list[LegSpec]:
     """Move each line's amount from the commissioner's allocation into the budget (positive
     amounts), or back (negative): one leg a line, one leg a stream on the other side."""
@@ -140,17 +154,7 @@ def budget_create(
         source_ref=source_ref[:100],
         created_by_id=actor.user_id,
     )
-    created = BudgetLine.objects.bulk_create(
-        BudgetLine(
-            budget=budget,
-            item_ref=line.item_ref,
-            description=line.description.strip()[:200],
-            category=line.category,
-            stream=line.stream,
-            holding=line.holding,
-        )
-        for line in lines
-    )
+    created = _add_lines(budget, lines)
     total = sum(line.amount for line in lines)
     ledger.transaction_post(
         spec=TransactionSpec(
@@ -236,17 +240,7 @@ def budget_revise(
         raise ValidationError({"lines": errors})
     if not changes and not new_lines:
         raise ValidationError({"lines": "Nothing changes: give a new amount or a new line."})
-    added = BudgetLine.objects.bulk_create(
-        BudgetLine(
-            budget=budget,
-            item_ref=spec.item_ref,
-            description=spec.description.strip()[:200],
-            category=spec.category,
-            stream=spec.stream,
-            holding=spec.holding,
-        )
-        for spec in new_lines
-    )
+    added = _add_lines(budget, new_lines)
     changes.extend((row, spec.amount) for row, spec in zip(added, new_lines))
     posted = ledger.transaction_post(
         spec=TransactionSpec(
