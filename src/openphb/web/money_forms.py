@@ -121,6 +121,13 @@ class OverdraftEndForm(forms.Form):
     ended_on = DatePartsField(label="Date the policy ends")
 
 
+class WithdrawForm(forms.Form):
+    effective_on = DatePartsField(label="Date it is withdrawn")
+    reason = _note(
+        "Why it is being withdrawn", message="Say why the allocation is being withdrawn."
+    )
+
+
 class PaymentForm(forms.Form):
     amount = PoundsField(label="Amount paid", what="the amount")
     on = DatePartsField(label="Date paid")

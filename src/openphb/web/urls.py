@@ -78,6 +78,11 @@ urlpatterns = [
     path("money/streams/", money.stream_index, name="stream-list"),
     path("money/streams/<int:pk>/", money.stream_detail, name="stream-detail"),
     path("money/allocations/add/", money.allocation_add, name="allocation-add"),
+    path(
+        "money/allocations/<int:pk>/withdraw/",
+        money.allocation_withdraw,
+        name="allocation-withdraw",
+    ),
     path("money/overdrafts/add/", money.overdraft_add, name="overdraft-add"),
     path("money/overdrafts/<int:pk>/end/", money.overdraft_end, name="overdraft-end"),
     path("money/accounts/<int:pk>/", money.account_statement, name="account-statement"),

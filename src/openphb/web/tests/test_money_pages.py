@@ -164,6 +164,39 @@ def test_an_allocation_beyond_the_envelope_is_refused_and_nothing_is_lost(
     assert Allocation.objects.count() == 1
 
 
+def test_an_allocation_is_withdrawn_with_a_reason_unless_it_is_in_budgets(
+    client, finance, icb, stream, budget
+):
+    client.force_login(finance)
+    spare = factories.allocation(stream=stream, commissioner=icb, amount=300_000)
+    page = client.get(reverse("web:stream-detail", args=[stream.pk])).content.decode()
+    assert reverse("web:allocation-withdraw", args=[spare.pk]) in page
+    url = reverse("web:allocation-withdraw", args=[spare.pk])
+    refused = client.post(url, date_fields("effective_on", today()))
+    assert refused.status_code == 400
+    assert "Say why the allocation is being withdrawn." in refused.content.decode()
+    done = client.post(url, {"reason": "Sent twice", **date_fields("effective_on", today())})
+    assert done["Location"] == reverse("web:stream-detail", args=[stream.pk])
+    spare.refresh_from_db()
+    assert spare.withdrawal is not None
+    first = Allocation.objects.exclude(pk=spare.pk).get()  # £100,000, £12,900 of it in a budget
+    kept = client.post(
+        reverse("web:allocation-withdraw", args=[first.pk]),
+        {"reason": "Mistake", **date_fields("effective_on", today())},
+    )
+    assert kept.status_code == 400
+    assert "Not enough in" in kept.content.decode()
+    first.refresh_from_db()
+    assert first.withdrawal is None
+
+
+def test_an_analyst_cannot_withdraw_an_allocation(client, analyst, icb, stream):
+    client.force_login(analyst)
+    allocation = Allocation.objects.get()
+    response = client.get(reverse("web:allocation-withdraw", args=[allocation.pk]))
+    assert response.status_code == 403
+
+
 def test_an_allocation_amount_must_be_pounds_and_pence(client, finance, icb, stream):
     client.force_login(finance)
     for typed, message in (

@@ -13,7 +13,7 @@ from openphb.audit.services import Actor
 from openphb.budgets.selectors import accounts_visible_to, money_overview
 from openphb.core.csv import csv_text
 from openphb.funding import services
-from openphb.funding.models import FundingStream, OverdraftPolicy
+from openphb.funding.models import Allocation, FundingStream, OverdraftPolicy
 from openphb.funding.selectors import (
     allocations_visible_to,
     overdraft_policies_visible_to,
@@ -23,7 +23,13 @@ from openphb.ledger.models import Account
 from openphb.ledger.selectors import Statement, statement
 
 from ..filters import pounds_plain
-from ..money_forms import AllocationForm, OverdraftEndForm, OverdraftPolicyForm, StatementForm
+from ..money_forms import (
+    AllocationForm,
+    OverdraftEndForm,
+    OverdraftPolicyForm,
+    StatementForm,
+    WithdrawForm,
+)
 from .common import paginate, requires, signed_in, submit
 
 
@@ -118,6 +124,29 @@ def overdraft_add(request: HttpRequest) -> HttpResponse:
     if policy is not None:
         return redirect("web:money")
     return render(request, "money/overdraft_form.html", {"form": form})
+
+
+@requires(Capability.MANAGE_FUNDING)
+def allocation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        allocation = allocations_visible_to(user=signed_in(request)).get(pk=pk)
+    except Allocation.DoesNotExist:
+        raise Http404("No such allocation") from None
+    form = WithdrawForm(request.POST or None, initial={"effective_on": timezone.localdate()})
+    withdrawn = submit(
+        form,
+        lambda data: services.allocation_withdraw(
+            actor=Actor.from_request(request), allocation=allocation, **data
+        ),
+    )
+    if withdrawn is not None:
+        return redirect("web:stream-detail", pk=allocation.stream_id)
+    return render(
+        request,
+        "money/allocation_withdraw.html",
+        {"form": form, "allocation": allocation},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @requires(Capability.MANAGE_FUNDING)
