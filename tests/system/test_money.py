@@ -84,7 +84,13 @@ def test_a_finance_officer_records_an_allocation_then_a_payment_and_sees_the_fig
     expect(page.get_by_role("status")).to_contain_text("The allocation has been recorded.")
     allocations = page.get_by_role("table", name=f"Allocations of {CHC}")
     expect(allocations.get_by_role("row").nth(1).get_by_role("cell")).to_have_text(
-        [shown(timezone.localdate()), "NHS North East London ICB", "Winter top-up", "£2,500.50"]
+        [
+            shown(timezone.localdate()),
+            "NHS North East London ICB",
+            "Winter top-up",
+            "£2,500.50",
+            "Withdraw the allocation of £2,500.50 to NHS North East London ICB",
+        ]
     )
     assert_accessible(page)
     main_menu(page, "Money")
