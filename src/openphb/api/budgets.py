@@ -10,11 +10,12 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
+from openphb.audit.services import Actor
 from openphb.budgets.models import Budget, Category
 from openphb.budgets.selectors import (
     Figures,
     budget_figures,
-    budget_get,
+    budget_open,
     budgets_visible_to,
     lines_of,
 )
@@ -107,7 +108,7 @@ def get_budget(
     """One budget's figures (approved, committed, paid, spent, available and left to spend) in
     all, by category, by funding stream and by line, as at `on` (without it: everything
     posted)."""
-    budget = budget_get(user=_reader(request), pk=budget_id)
+    budget = budget_open(actor=Actor.from_request(request), user=_reader(request), pk=budget_id)
     figures = budget_figures(budget=budget, on=on)
     lines = lines_of(budget=budget)
     stream_names = {line.stream.code: line.stream.name for line in lines}

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils import timezone
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_organisation_ids
+from openphb.audit.services import Actor, audit_record
 from openphb.funding.models import Allocation, FundingStream, OverdraftPolicy
 from openphb.ledger.models import Account, Leg, Transaction
 from openphb.ledger.selectors import positions
@@ -86,6 +88,21 @@ def budgets_visible_to(*, user: User) -> QuerySet[Budget]:
 def budget_get(*, user: User, pk: int) -> Budget:
     """A budget the user may see; Budget.DoesNotExist (a 404) for anyone else's."""
     return budgets_visible_to(user=user).select_related("patient", "commissioner").get(pk=pk)
+
+
+@transaction.atomic
+def budget_open(*, actor: Actor, user: User, pk: int) -> Budget:
+    """Open a budget to read it: scoped like `budget_get`, and written to the audit log, since
+    a budget is part of the person's record."""
+    budget = budget_get(user=user, pk=pk)
+    audit_record(
+        actor=actor,
+        action="budget.viewed",
+        target=budget,
+        patient_id=budget.patient_id,
+        summary="Opened the budget",
+    )
+    return budget
 
 
 def budgets_for_patient(*, patient_id: int) -> list[Budget]:

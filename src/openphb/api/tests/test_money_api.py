@@ -6,6 +6,7 @@ import pytest
 from tests import factories
 
 from openphb.accounts.services import api_token_create
+from openphb.audit.models import AuditEvent
 from openphb.audit.services import Actor
 from openphb.budgets import services
 from openphb.funding.models import Allocation
@@ -76,6 +77,14 @@ def allocation_account(organisation):
     )
 
 
+def test_reading_a_budget_is_written_to_the_audit_log(client, commissioner, budget):
+    assert client.get(f"/api/v1/budgets/{budget.pk}", **bearer(commissioner)).status_code == 200
+    opened = AuditEvent.objects.filter(action="budget.viewed", patient_id=budget.patient_id)
+    assert list(opened.values_list("object_id", "actor_label")) == [
+        (str(budget.pk), commissioner.username)
+    ]
+
+
 # Who sees what ---------------------------------------------------------------------------------
 
 
@@ -120,6 +129,7 @@ def test_another_organisations_account_is_a_404_wherever_you_ask(
 def test_another_organisations_budget_is_a_404(client, commissioner, budget, elsewhere_budget):
     auth = bearer(commissioner)
     assert client.get(f"/api/v1/budgets/{elsewhere_budget.pk}", **auth).status_code == 404
+    assert not AuditEvent.objects.filter(action="budget.viewed").exists()
     body = client.get("/api/v1/budgets", **auth).json()
     assert [b["id"] for b in body["items"]] == [budget.pk]
 

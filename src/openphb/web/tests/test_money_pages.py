@@ -312,7 +312,8 @@ def test_the_patient_record_lists_budgets_and_the_budget_page_shows_the_five_fig
     assert "Health therapies" in body
     assert "Budget approved" in body
     assert "Record a payment" not in body  # coordinators see budgets; finance pays
-    assert AuditEvent.objects.filter(action="patient.viewed", patient_id=budget.patient_id)
+    opened = AuditEvent.objects.filter(action="budget.viewed", patient_id=budget.patient_id)
+    assert list(opened.values_list("object_id", "actor_label")) == [(str(budget.pk), "coordinator")]
 
 
 def test_coordinators_cannot_record_payments(client, coordinator, budget):

@@ -17,11 +17,11 @@ from openphb.budgets.selectors import (
     budget_accounts,
     budget_figures,
     budget_get,
+    budget_open,
     budget_transactions,
     budgets_visible_to,
     lines_of,
 )
-from openphb.registry.selectors import patient_open
 
 from .. import charts
 from ..money_forms import CommitForm, PaymentForm, ReverseForm, ReviseForm
@@ -40,9 +40,12 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
     if not (user.can(Capability.VIEW_BUDGETS) or user.can(Capability.VIEW_OWN_RECORD)):
         return render(request, "403.html", status=403)
-    budget = _budget(request, pk)
-    # Reading a budget is reading the person's record: opened through the registry, audited.
-    patient = patient_open(actor=Actor.from_request(request), user=user, pk=budget.patient_id)
+    try:
+        # Reading a budget is reading the person's record: scoped, and audited.
+        budget = budget_open(actor=Actor.from_request(request), user=user, pk=pk)
+    except Budget.DoesNotExist:
+        raise Http404("No such budget") from None
+    patient = budget.patient
     figures = budget_figures(budget=budget)
     categories = figures.categories()
     context: dict[str, Any] = {
