@@ -1,9 +1,13 @@
 """Reading users, their organisations and tokens."""
 
+import datetime
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from openphb.organisations.models import Organisation
+from openphb.organisations.selectors import organisation_ids_answering_for
 
 from .models import ApiToken, User, token_digest
 
@@ -37,3 +41,17 @@ def user_for_api_token(*, token: str) -> User | None:
     if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.user
+
+
+def acts_for(
+    *, user: User | None, organisations: Iterable[Organisation], on: datetime.date
+) -> bool:
+    """Whether the user may act for one of these organisations on `on`: they work for it, or for
+    an organisation its responsibilities have passed to by then. No user is a named system job
+    (demo data, a scheduled import), which acts for anyone."""
+    if user is None:
+        return True
+    answering = organisation_ids_answering_for(
+        organisation_ids=user_organisation_ids(user=user), on=on
+    )
+    return any(organisation.pk in answering for organisation in organisations)

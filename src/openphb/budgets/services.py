@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from openphb.accounts.selectors import user_organisation_ids
+from openphb.accounts.selectors import acts_for
 from openphb.audit.services import Actor, audit_record
 from openphb.funding.models import FundingStream
 from openphb.funding.services import allocation_account
@@ -22,7 +22,6 @@ from openphb.ledger import services as ledger
 from openphb.ledger.models import Transaction
 from openphb.ledger.services import LegSpec, TransactionSpec, format_pence
 from openphb.organisations.models import COMMISSIONER_KINDS, Organisation
-from openphb.organisations.selectors import organisation_ids_answering_for
 from openphb.registry.models import Patient
 
 from .accounts import AVAILABLE, COMMITTED, budget_account, paid_into
@@ -45,10 +44,7 @@ def _source(budget: Budget) -> str:
 
 
 def _check_acts_for(actor: Actor, commissioner: Organisation, on: datetime.date) -> None:
-    if actor.user is None:
-        return  # a named system job
-    mine = user_organisation_ids(user=actor.user)  # type: ignore[arg-type]
-    if commissioner.pk not in organisation_ids_answering_for(organisation_ids=mine, on=on):
+    if not acts_for(user=actor.user, organisations=[commissioner], on=on):  # type: ignore[arg-type]
         raise ValidationError(
             {"commissioner": f"You do not work for {commissioner.name}, so cannot do this."}
         )

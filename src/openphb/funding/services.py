@@ -6,7 +6,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from openphb.accounts.selectors import user_organisation_ids
+from openphb.accounts.selectors import acts_for
 from openphb.audit.services import Actor, audit_record
 from openphb.ledger import services as ledger
 from openphb.ledger.models import Account, AccountKind
@@ -57,11 +57,8 @@ def allocation_account(*, commissioner: Organisation, stream: FundingStream) -> 
     )
 
 
-def _check_acts_for(actor: Actor, *organisations: Organisation) -> None:
-    if actor.user is None:
-        return  # a named system job (demo data, a scheduled import)
-    mine = user_organisation_ids(user=actor.user)  # type: ignore[arg-type]
-    if not any(organisation.pk in mine for organisation in organisations):
+def _check_acts_for(actor: Actor, *organisations: Organisation, on: datetime.date) -> None:
+    if not acts_for(user=actor.user, organisations=organisations, on=on):  # type: ignore[arg-type]
         raise ValidationError(
             "You can only record this for an organisation you work for: "
             + " or ".join(organisation.name for organisation in organisations)
@@ -157,7 +154,7 @@ def allocation_record(
         errors["effective_on"] = _closed_message(stream, effective_on)
     if errors:
         raise ValidationError(errors)
-    _check_acts_for(actor, commissioner, stream.funder)
+    _check_acts_for(actor, commissioner, stream.funder, on=effective_on)
     source = envelope_account(stream) if stream.envelope is not None else granted_account(stream)
     posted = ledger.transaction_post(
         spec=TransactionSpec(
@@ -212,7 +209,7 @@ def allocation_withdraw(
         raise ValidationError({"reason": "Say why the allocation is being withdrawn."})
     if allocation.withdrawal_id is not None:
         raise ValidationError("This allocation has already been withdrawn.")
-    _check_acts_for(actor, allocation.commissioner, allocation.stream.funder)
+    _check_acts_for(actor, allocation.commissioner, allocation.stream.funder, on=effective_on)
     reversal = ledger.transaction_reverse(
         original=allocation.transaction,
         effective_on=effective_on,
@@ -258,7 +255,7 @@ def overdraft_policy_create(
         )
     if errors:
         raise ValidationError(errors)
-    _check_acts_for(actor, commissioner)
+    _check_acts_for(actor, commissioner, on=starts_on)
     policy = OverdraftPolicy.objects.create(
         name=name.strip(),
         commissioner=commissioner,
@@ -289,7 +286,7 @@ def overdraft_policy_end(
     """End the policy. Refused while the commissioner has committed more than it was allocated."""
     if policy.ended_on is not None:
         raise ValidationError("This policy has already ended.")
-    _check_acts_for(actor, policy.commissioner)
+    _check_acts_for(actor, policy.commissioner, on=ended_on)
     ledger.account_set_minimum(
         account=allocation_account(commissioner=policy.commissioner, stream=policy.stream),
         minimum_balance=0,
