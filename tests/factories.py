@@ -205,3 +205,140 @@ def budget(
             for index, (description, category, amount) in enumerate(lines, start=1)
         ],
     )
+
+
+EPILEPSY = ("84757009", "Epilepsy")
+NICE = "NICE guideline NG217 (epilepsies) and Cochrane reviews"
+
+
+def accepted_enrolment(*, programme: Programme, patient: Patient, on: datetime.date | None = None):
+    """An enrolment moved through the services to 'accepted' (the person said yes)."""
+    from openphb.enrolment import services
+
+    actor = Actor.system_job("test")
+    day = on or datetime.date.today()
+    enrolment = services.enrolment_start(actor=actor, programme=programme, patient=patient)
+    services.enrolment_move(
+        actor=actor, enrolment=enrolment, to_stage="offered", on=day, offer_method="letter"
+    )
+    services.enrolment_move(actor=actor, enrolment=enrolment, to_stage="accepted", on=day)
+    enrolment.refresh_from_db()
+    return enrolment
+
+
+def catalogue_item(
+    *,
+    commissioner: Organisation,
+    code: str,
+    name: str,
+    category: str = "therapies",
+    unit: str = "session",
+    price: int = 4_500,
+    cap: int | None = None,
+    legal_status: str = "allowed",
+    evidence: tuple[tuple[str, str, str], ...] = (),
+):  # -> CatalogueVersion
+    """A catalogue item through the service; evidence is (SNOMED code or '', condition, rating)."""
+    from openphb.planning.catalogue import ItemSpec, catalogue_item_add
+
+    return catalogue_item_add(
+        actor=Actor.system_job("test"),
+        commissioner=commissioner,
+        code=code,
+        spec=ItemSpec(
+            name=name,
+            category=category,
+            unit=unit,
+            reference_price=price,
+            price_cap=cap,
+            legal_status=legal_status,
+            evidence=[
+                {"condition_code": c, "condition": label, "rating": rating, "source": NICE}
+                for c, label, rating in evidence
+            ],
+        ),
+    )
+
+
+def planning_scene(*, commissioner: Organisation, allocation_pence: int = 20_000_000):
+    """An epilepsy programme with an allocation scheme, a funded stream and a small catalogue:
+    hydrotherapy, a seizure-alert dog, personal assistant hours, reflexology (not supported)
+    and a betting account (excluded)."""
+    from types import SimpleNamespace
+
+    from openphb.planning.catalogue import SchemeSpec, scheme_publish
+
+    actor = Actor.system_job("test")
+    scheme_programme = programme(
+        owner=commissioner,
+        codes=(EPILEPSY,),
+        ways=("notional", "third_party", "direct_payment"),
+        kind="ltc_pilot",
+        name=f"Epilepsy budgets {next(_counter)}",
+    )
+    scheme = scheme_publish(
+        actor=actor,
+        programme=scheme_programme,
+        spec=SchemeSpec(
+            pence_per_point=50_000,
+            adjustments=[
+                {
+                    "code": "carer",
+                    "label": "An unpaid carer gives support",
+                    "when": "unpaid_carer",
+                    "basis_points": -1_000,
+                }
+            ],
+            floor=100_000,
+            cap=10_000_000,
+            rounding_unit=1_000,
+        ),
+    )
+    stream = funding_stream(
+        code=f"ltc-{next(_counter)}", kind="ltc", starts_on=datetime.date(2020, 4, 1)
+    )
+    allocation(stream=stream, commissioner=commissioner, amount=allocation_pence)
+    items = SimpleNamespace(
+        hydrotherapy=catalogue_item(
+            commissioner=commissioner,
+            code="hydrotherapy",
+            name="Hydrotherapy",
+            price=4_500,
+            cap=6_000,
+            evidence=((EPILEPSY[0], "Epilepsy", "conditional"), ("", "", "recommended")),
+        ),
+        dog=catalogue_item(
+            commissioner=commissioner,
+            code="seizure-alert-dog",
+            name="Trained seizure-alert dog",
+            category="equipment",
+            unit="one_off",
+            price=1_200_000,
+            evidence=((EPILEPSY[0], "Epilepsy", "conditional"),),
+        ),
+        assistant=catalogue_item(
+            commissioner=commissioner,
+            code="personal-assistant",
+            name="Personal assistant hours",
+            category="personal_care",
+            unit="hour",
+            price=1_600,
+        ),
+        reflexology=catalogue_item(
+            commissioner=commissioner,
+            code="reflexology",
+            name="Reflexology",
+            price=4_000,
+            evidence=(("", "", "not_supported"),),
+        ),
+        betting=catalogue_item(
+            commissioner=commissioner,
+            code="betting",
+            name="Betting account top-up",
+            category="activities",
+            unit="one_off",
+            price=1_000,
+            legal_status="gambling",
+        ),
+    )
+    return SimpleNamespace(programme=scheme_programme, scheme=scheme, stream=stream, items=items)

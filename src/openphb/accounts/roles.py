@@ -44,11 +44,20 @@ class Capability(StrEnum):
     VIEW_BUDGETS = "view_budgets"  # budgets of the patients the user may see
     MANAGE_BUDGETS = "manage_budgets"  # create, revise, commit, pay and reverse
     VIEW_LEDGER = "view_ledger"  # accounts, statements and transactions of their organisations
+    VIEW_PLANS = "view_plans"  # assessments and care plans of the patients the user may see
+    PLAN_CARE = "plan_care"  # assess, share indicative budgets, build plans, reviews
+    REVIEW_CLINICALLY = "review_clinically"  # decide plan items, reconsider declined items
+    APPROVE_PLANS = "approve_plans"  # approve plans, reconsider reductions, end plans
+    MANAGE_CATALOGUE = "manage_catalogue"  # catalogue, providers, planning policy, RAS schemes
+    REQUEST_RECONSIDERATION = "request_reconsideration"  # ask for a decision to be looked at again
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.COMMISSIONER: frozenset(
         {
+            Capability.VIEW_PLANS,
+            Capability.APPROVE_PLANS,
+            Capability.MANAGE_CATALOGUE,
             Capability.VIEW_PATIENTS,
             Capability.EDIT_PATIENTS,
             Capability.IMPORT_PATIENTS,
@@ -67,6 +76,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.CARE_COORDINATOR: frozenset(
         {
+            Capability.VIEW_PLANS,
+            Capability.PLAN_CARE,
+            Capability.REQUEST_RECONSIDERATION,
             Capability.VIEW_PATIENTS,
             Capability.EDIT_PATIENTS,
             Capability.IMPORT_PATIENTS,
@@ -80,6 +92,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.CLINICAL_REVIEWER: frozenset(
         {
+            Capability.VIEW_PLANS,
+            Capability.REVIEW_CLINICALLY,
             Capability.VIEW_PATIENTS,
             Capability.VIEW_ORGANISATIONS,
             Capability.VIEW_PROGRAMMES,
@@ -89,6 +103,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.FINANCE_OFFICER: frozenset(
         {
+            Capability.VIEW_PLANS,
             Capability.VIEW_PATIENTS,
             Capability.VIEW_ORGANISATIONS,
             Capability.VIEW_PROGRAMMES,
@@ -109,7 +124,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_FUNDING,
         }
     ),
-    Role.BUDGET_HOLDER: frozenset({Capability.VIEW_OWN_RECORD}),
+    Role.BUDGET_HOLDER: frozenset({Capability.VIEW_OWN_RECORD, Capability.REQUEST_RECONSIDERATION}),
     Role.CARER: frozenset(),
 }
 

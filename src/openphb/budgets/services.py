@@ -405,6 +405,58 @@ def _move_within_line(
     return ledger.transaction_post(spec=full, posted_by=actor.label), True
 
 
+@transaction.atomic
+def budget_end(
+    *, actor: Actor, budget: Budget, on: datetime.date, reason: str
+) -> Transaction | None:
+    """End a budget (its plan ended): what each line still has available goes back to the
+    commissioner's allocation, what was paid stays, and no more money moves in it. Refused
+    while money is set aside for a payment: pay it or reverse the commitment first."""
+    budget = _locked(budget)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the budget is ending."})
+    if on < budget.starts_on:
+        raise ValidationError({"on": "A budget cannot end before it starts."})
+    _check_acts_for(actor, budget.commissioner, on)
+    figures = budget_figures(budget=budget)
+    if figures.total.committed:
+        raise ValidationError(
+            f"{format_pence(figures.total.committed)} is set aside for payments that are due; "
+            "pay them or reverse the commitments before ending the budget."
+        )
+    lines = budget.lines.select_related("stream").order_by("pk")
+    changes = [
+        (line, -figures.by_line[line.pk].available)
+        for line in lines
+        if figures.by_line[line.pk].available > 0
+    ]
+    posted = None
+    if changes:
+        posted = ledger.transaction_post(
+            spec=TransactionSpec(
+                effective_on=min(on, budget.ends_on),
+                kind="budget_adjustment",
+                description=f"Budget ended: {reason.strip()}"[:300],
+                source_ref=_source(budget),
+                legs=_funding_legs(budget, changes),
+            ),
+            posted_by=actor.label,
+        )
+    budget.status = Budget.Status.ENDED
+    budget.save(update_fields=["status"])
+    released = -sum(delta for _, delta in changes)
+    audit_record(
+        actor=actor,
+        action="budget.ended",
+        target=budget,
+        patient_id=budget.patient_id,
+        summary=f"Ended; {format_pence(released)} returned to the allocation: {reason.strip()}"[
+            :300
+        ],
+    )
+    return posted
+
+
 REVERSIBLE = frozenset({"commitment", "payment"})
 
 

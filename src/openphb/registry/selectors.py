@@ -268,6 +268,10 @@ def circumstances_on(*, patient: Patient, on: datetime.date) -> Circumstances:
     )
 
 
+def has_unpaid_carer_on(*, patient: Patient, on: datetime.date) -> bool:
+    return Carer.objects.active_on(on).filter(cares_for=patient).exists()
+
+
 def representative_on(*, patient: Patient, on: datetime.date) -> Representative | None:
     """Who acts for the person on `on` (the longest-standing, if several), for letters."""
     return (

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "openphb.ledger",
     "openphb.funding",
     "openphb.budgets",
+    "openphb.planning",
     "openphb.demo",
     "openphb.api",
     "openphb.web",

@@ -1,0 +1,417 @@
+"""Reads for care and support planning, scoped to what the user may see."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.utils import timezone
+
+from openphb.accounts.models import User
+from openphb.accounts.roles import Capability
+from openphb.audit.services import Actor, audit_record
+from openphb.ledger.services import format_pence
+from openphb.organisations.models import Organisation
+from openphb.programmes.models import Programme
+from openphb.registry.selectors import patients_visible_to
+
+from . import calculations
+from .models import (
+    AllocationScheme,
+    Approval,
+    Assessment,
+    CarePlan,
+    CatalogueItem,
+    CatalogueVersion,
+    Decision,
+    ItemDecision,
+    PlanItem,
+    PlanningPolicy,
+    Provider,
+    Reconsideration,
+    Review,
+    StatusChange,
+)
+from .rules import Flag
+from .workflow import IN_FORCE, Status
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The rules a commissioner plans by on a day (the defaults when it has set none)."""
+
+    tolerance_basis_points: int = 1_000
+    two_approvers_above: int = 5_000_000
+    allow_insufficient: bool = True
+    allow_not_supported: bool = False
+    starts_on: datetime.date | None = None
+
+    def describe(self) -> list[str]:
+        return [
+            "A plan more than "
+            f"{calculations.percent(self.tolerance_basis_points)} away from the indicative "
+            "budget needs a written justification.",
+            f"A plan costing more than {format_pence(self.two_approvers_above)} needs two "
+            "different approvers.",
+            "Items with insufficient evidence "
+            + (
+                "may be approved by a clinical reviewer"
+                if self.allow_insufficient
+                else "are not funded"
+            )
+            + ".",
+            "Items whose evidence is 'not supported' "
+            + (
+                "may be approved by a clinical reviewer"
+                if self.allow_not_supported
+                else "are not funded"
+            )
+            + ".",
+        ]
+
+
+def policy_on(*, commissioner: Organisation, on: datetime.date) -> Policy:
+    found = (
+        PlanningPolicy.objects.filter(commissioner=commissioner, starts_on__lte=on)
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+    if found is None:
+        return Policy()
+    return Policy(
+        tolerance_basis_points=found.tolerance_basis_points,
+        two_approvers_above=found.two_approvers_above,
+        allow_insufficient=found.allow_insufficient,
+        allow_not_supported=found.allow_not_supported,
+        starts_on=found.starts_on,
+    )
+
+
+def policies_of(*, commissioner: Organisation) -> list[PlanningPolicy]:
+    return list(PlanningPolicy.objects.filter(commissioner=commissioner))
+
+
+def scheme_current(*, programme: Programme) -> AllocationScheme | None:
+    return programme.allocation_schemes.order_by("-version").first()
+
+
+def schemes_of(*, programme: Programme) -> list[AllocationScheme]:
+    return list(programme.allocation_schemes.order_by("-version"))
+
+
+# --- Plans ------------------------------------------------------------------------------------
+
+
+def _can_see_people(user: User) -> bool:
+    return user.can(Capability.VIEW_PATIENTS) or user.can(Capability.VIEW_OWN_RECORD)
+
+
+def plans_visible_to(*, user: User) -> QuerySet[CarePlan]:
+    """Plans of the people the user may see (a budget holder: their own and those they
+    represent; withdrawn drafts are not shown to them)."""
+    if not _can_see_people(user):
+        return CarePlan.objects.none()
+    visible = patients_visible_to(user=user).filter(pk=OuterRef("patient_id"))
+    plans = CarePlan.objects.filter(Exists(visible))
+    if not user.can(Capability.VIEW_PATIENTS):
+        plans = plans.exclude(status=Status.WITHDRAWN)
+    return plans
+
+
+def plan_get(*, user: User, pk: int) -> CarePlan:
+    """One plan the user may see (CarePlan.DoesNotExist otherwise)."""
+    return (
+        plans_visible_to(user=user)
+        .select_related(
+            "patient", "commissioner", "programme", "assessment", "coordinator", "author"
+        )
+        .get(pk=pk)
+    )
+
+
+def plan_open(*, actor: Actor, user: User, pk: int) -> CarePlan:
+    """Open a plan to read it: scoped like `plan_get`, and audited as `care_plan.viewed`."""
+    plan = plan_get(user=user, pk=pk)
+    audit_record(
+        actor=actor,
+        action="care_plan.viewed",
+        target=plan,
+        patient_id=plan.patient_id,
+        summary=f"Viewed care plan version {plan.version}",
+    )
+    return plan
+
+
+def plans_for_patient(*, user: User, patient_id: int) -> list[CarePlan]:
+    return list(
+        plans_visible_to(user=user)
+        .filter(patient_id=patient_id)
+        .select_related("commissioner", "programme")
+        .order_by("-created_at", "-id")
+    )
+
+
+def plan_versions(*, plan: CarePlan) -> list[CarePlan]:
+    """Every version of the plan, newest first."""
+    first = plan.first_id or plan.pk
+    return list(CarePlan.objects.filter(first_id=first).order_by("-version"))
+
+
+def items_of(*, plan: CarePlan) -> list[PlanItem]:
+    return list(
+        plan.items.select_related(
+            "stream", "provider", "outcome", "catalogue_version", "decided_by"
+        ).order_by("position", "id")
+    )
+
+
+def history_of(*, plan: CarePlan) -> list[StatusChange]:
+    return list(plan.status_changes.order_by("at", "id"))
+
+
+def decisions_of(*, plan: CarePlan) -> list[ItemDecision]:
+    return list(
+        ItemDecision.objects.filter(item__plan=plan).select_related("item").order_by("at", "id")
+    )
+
+
+def approvals_of(*, plan: CarePlan) -> list[Approval]:
+    return list(plan.approvals.filter(round=plan.round).order_by("at", "id"))
+
+
+def reconsiderations_of(*, plan: CarePlan) -> list[Reconsideration]:
+    first = plan.first_id or plan.pk
+    return list(
+        Reconsideration.objects.filter(plan__first_id=first)
+        .select_related("item", "plan")
+        .order_by("-requested_on", "-id")
+    )
+
+
+def reviews_of(*, plan: CarePlan) -> list[Review]:
+    first = plan.first_id or plan.pk
+    return list(
+        Review.objects.filter(plan__first_id=first)
+        .prefetch_related("progress__outcome")
+        .order_by("-due_on", "-id")
+    )
+
+
+@dataclass
+class PlanFinding:
+    code: str
+    explanation: str
+
+
+@dataclass
+class PlanSummary:
+    """A plan's money and its plan-level flags."""
+
+    total: int
+    funded: int  # what approval funds: items not declined
+    declined: int
+    indicative: int | None
+    difference: str
+    needs_justification: bool
+    approvals_needed: int
+    flags: list[PlanFinding] = field(default_factory=list)
+    by_holding: dict[str, int] = field(default_factory=dict)
+
+
+def plan_summary(*, plan: CarePlan, items: list[PlanItem] | None = None) -> PlanSummary:
+    items = items if items is not None else items_of(plan=plan)
+    policy = policy_on(commissioner=plan.commissioner, on=plan.starts_on)
+    total = sum(item.cost for item in items)
+    funded = sum(item.cost for item in items if item.counts)
+    by_holding: dict[str, int] = {}
+    for item in items:
+        if item.counts:
+            by_holding[item.holding] = by_holding.get(item.holding, 0) + item.cost
+    flags: list[PlanFinding] = []
+    if plan.coordinator_id is None:
+        flags.append(
+            PlanFinding(
+                Flag.NO_COORDINATOR,
+                "The plan has no care coordinator. Every plan needs one, and a plan with a "
+                "direct payment cannot be approved without one.",
+            )
+        )
+    justify = False
+    difference = ""
+    if plan.indicative_amount is not None:
+        difference = calculations.difference_text(total=funded, indicative=plan.indicative_amount)
+        justify = calculations.needs_justification(
+            total=funded,
+            indicative=plan.indicative_amount,
+            tolerance_basis_points=policy.tolerance_basis_points,
+        )
+        if justify:
+            flags.append(
+                PlanFinding(
+                    Flag.BUDGET_DIFFERENCE,
+                    f"{difference} That is more than the "
+                    f"{calculations.percent(policy.tolerance_basis_points)} the commissioner "
+                    "allows without a written justification.",
+                )
+            )
+    return PlanSummary(
+        total=total,
+        funded=funded,
+        declined=total - funded,
+        indicative=plan.indicative_amount,
+        difference=difference,
+        needs_justification=justify,
+        approvals_needed=2 if funded > policy.two_approvers_above else 1,
+        flags=flags,
+        by_holding=by_holding,
+    )
+
+
+def money_text(amount: int | None) -> str:
+    return "" if amount is None else format_pence(amount)
+
+
+# --- Assessments ------------------------------------------------------------------------------
+
+
+def assessments_visible_to(*, user: User) -> QuerySet[Assessment]:
+    if not _can_see_people(user):
+        return Assessment.objects.none()
+    visible = patients_visible_to(user=user).filter(pk=OuterRef("patient_id"))
+    return Assessment.objects.filter(Exists(visible))
+
+
+def assessment_get(*, user: User, pk: int) -> Assessment:
+    return (
+        assessments_visible_to(user=user)
+        .select_related("patient", "programme", "scheme", "enrolment")
+        .get(pk=pk)
+    )
+
+
+def assessments_for_patient(*, user: User, patient_id: int) -> list[Assessment]:
+    return list(
+        assessments_visible_to(user=user)
+        .filter(patient_id=patient_id)
+        .select_related("programme", "scheme")
+        .order_by("-assessed_on", "-id")
+    )
+
+
+def latest_assessment(*, patient_id: int, programme: Programme) -> Assessment | None:
+    return (
+        Assessment.objects.filter(patient_id=patient_id, programme=programme)
+        .order_by("-assessed_on", "-id")
+        .first()
+    )
+
+
+def level_rows(*, assessment: Assessment) -> list[tuple[str, str, int]]:
+    """(domain, level, points) for each domain of the assessment's scheme."""
+    rows = []
+    for domain in assessment.scheme.spec().domains:
+        level = domain.level(assessment.levels.get(domain.code, ""))
+        rows.append((domain.label, level.label if level else "", level.points if level else 0))
+    return rows
+
+
+# --- Catalogue and providers ------------------------------------------------------------------
+
+
+def catalogue_of(
+    *, commissioner: Organisation, include_retired: bool = False
+) -> list[CatalogueVersion]:
+    """The current version of each item in a commissioner's catalogue, by name."""
+    latest = (
+        CatalogueVersion.objects.filter(item=OuterRef("item"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    versions = (
+        CatalogueVersion.objects.filter(item__commissioner=commissioner)
+        .filter(version=latest)
+        .select_related("item")
+    )
+    if not include_retired:
+        versions = versions.filter(retired=False)
+    return list(versions.order_by("name", "id"))
+
+
+def catalogue_item_get(*, commissioner_ids: set[int], pk: int) -> CatalogueItem:
+    return CatalogueItem.objects.select_related("commissioner").get(
+        pk=pk, commissioner_id__in=commissioner_ids
+    )
+
+
+def catalogue_history(*, item: CatalogueItem) -> list[CatalogueVersion]:
+    return list(item.versions.select_related("created_by").order_by("-version"))
+
+
+def catalogue_version_get(*, commissioner: Organisation, pk: int) -> CatalogueVersion:
+    return CatalogueVersion.objects.select_related("item").get(
+        pk=pk, item__commissioner=commissioner
+    )
+
+
+def providers_of(*, commissioner: Organisation) -> list[Provider]:
+    return list(Provider.objects.filter(commissioner=commissioner).order_by("name"))
+
+
+# --- Worklists --------------------------------------------------------------------------------
+
+
+def plans_in_status(*, user: User, statuses: set[str]) -> QuerySet[CarePlan]:
+    return (
+        plans_visible_to(user=user)
+        .filter(status__in=statuses)
+        .select_related("patient", "commissioner", "author", "coordinator")
+        .order_by("status_since", "id")
+    )
+
+
+@dataclass
+class DueReview:
+    review: Review
+    plan: CarePlan
+    overdue_days: int
+
+
+def reviews_due(
+    *, user: User, on: datetime.date | None = None, within_days: int = 30
+) -> list[DueReview]:
+    """Open reviews of plans in force that are overdue or due within `within_days`, most
+    overdue first."""
+    on = on or timezone.localdate()
+    plans = plans_visible_to(user=user).filter(status__in=IN_FORCE)
+    reviews = (
+        Review.objects.filter(completed_on__isnull=True, plan__in=plans)
+        .filter(due_on__lte=on + datetime.timedelta(days=within_days))
+        .select_related("plan__patient", "plan__coordinator")
+        .order_by("due_on", "id")
+    )
+    return [
+        DueReview(review=review, plan=review.plan, overdue_days=max((on - review.due_on).days, 0))
+        for review in reviews
+    ]
+
+
+def open_review(*, plan: CarePlan) -> Review | None:
+    first = plan.first_id or plan.pk
+    return Review.objects.filter(plan__first_id=first, completed_on__isnull=True).first()
+
+
+def open_reconsiderations(*, user: User) -> QuerySet[Reconsideration]:
+    plans = plans_visible_to(user=user)
+    return (
+        Reconsideration.objects.filter(verdict=Reconsideration.Verdict.OPEN, plan__in=plans)
+        .select_related("plan__patient", "item")
+        .order_by("requested_on", "id")
+    )
+
+
+def latest_version_number(*, plan: CarePlan) -> int:
+    first = plan.first_id or plan.pk
+    return CarePlan.objects.filter(first_id=first).aggregate(n=Max("version"))["n"] or 1
+
+
+def pending_decisions(*, plan: CarePlan) -> int:
+    return plan.items.filter(decision=Decision.PENDING).count()
