@@ -288,6 +288,20 @@ def assessment_get(*, user: User, pk: int) -> Assessment:
     )
 
 
+def assessment_open(*, actor: Actor, user: User, pk: int) -> Assessment:
+    """Open an assessment to read it: scoped like `assessment_get`, and audited as
+    `assessment.viewed`."""
+    assessment = assessment_get(user=user, pk=pk)
+    audit_record(
+        actor=actor,
+        action="assessment.viewed",
+        target=assessment,
+        patient_id=assessment.patient_id,
+        summary=f"Viewed the needs assessment of {assessment.assessed_on:%-d %b %Y}",
+    )
+    return assessment
+
+
 def assessments_for_patient(*, user: User, patient_id: int) -> list[Assessment]:
     return list(
         assessments_visible_to(user=user)
@@ -354,6 +368,13 @@ def catalogue_version_get(*, commissioner: Organisation, pk: int) -> CatalogueVe
 
 def providers_of(*, commissioner: Organisation) -> list[Provider]:
     return list(Provider.objects.filter(commissioner=commissioner).order_by("name"))
+
+
+def provider_get(*, commissioner_ids: set[int], pk: int) -> Provider:
+    """One provider of the given commissioners (Provider.DoesNotExist otherwise)."""
+    return Provider.objects.select_related("commissioner").get(
+        pk=pk, commissioner_id__in=commissioner_ids
+    )
 
 
 # --- Worklists --------------------------------------------------------------------------------
