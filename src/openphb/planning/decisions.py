@@ -2,6 +2,8 @@
 and approval with a second pair of eyes, which creates and funds the budget (or revises it, for
 a revised plan) in the same transaction and moves the enrolment on."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -346,23 +348,21 @@ def _activate(actor: Actor, plan: CarePlan, items: list[PlanItem]) -> None:
 def _revise_budget(
     actor: Actor, plan: CarePlan, previous: CarePlan, budget: Budget, funded: list[PlanItem]
 ) -> None:
-    """Each line becomes what the old version cost up to the revision, plus what the new
-    version costs from then; never below what has been set aside or paid from it."""
-    whole = calculations.days_between(previous.starts_on, previous.ends_on)
-    part = (plan.starts_on - previous.starts_on).days
-    before = {
-        item.item_ref: calculations.prorated(item.cost, part_days=part, whole_days=whole)
+    """Each line gives up what the replaced version would have cost from the revision on, and
+    takes what the new version costs from then; never below what has been set aside or paid
+    from it. Earlier versions' parts, already in the line, stay."""
+    dropped = {
+        item.item_ref: item.cost - cost_before(item, plan.starts_on)
         for item in previous.items.all()
         if item.counts
     }
-    after = {item.item_ref: item.cost for item in funded}
+    taken = {item.item_ref: item.cost for item in funded}
     figures = budget_figures(budget=budget)
     amounts: dict[int, int] = {}
     for line in budget.lines.all():
         now = figures.by_line[line.pk]
-        target = max(
-            before.get(line.item_ref, 0) + after.get(line.item_ref, 0), now.approved - now.available
-        )
+        target = now.approved - dropped.get(line.item_ref, 0) + taken.get(line.item_ref, 0)
+        target = max(target, now.approved - now.available)
         if target != now.approved:
             amounts[line.pk] = target
     existing = set(budget.lines.values_list("item_ref", flat=True))
@@ -376,6 +376,22 @@ def _revise_budget(
             amounts=amounts,
             new_lines=new_lines,
         )
+
+
+def cost_before(item: PlanItem, revised_from: datetime.date) -> int:
+    """What an item of the version being replaced cost before the revision took effect: a
+    one-off bought before then in full, a regular item its share of days."""
+    if item.frequency == "once":
+        return item.cost if item.starts_on < revised_from else 0
+    if item.starts_on >= revised_from:
+        return 0
+    return calculations.prorated(
+        item.cost,
+        part_days=(
+            min(revised_from, item.ends_on + datetime.timedelta(days=1)) - item.starts_on
+        ).days,
+        whole_days=calculations.days_between(item.starts_on, item.ends_on),
+    )
 
 
 def _schedule_after_activation(plan: CarePlan, previous: CarePlan | None) -> None:

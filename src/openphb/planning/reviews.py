@@ -226,7 +226,9 @@ def plan_revise(
             position=outcome.position,
         )
     for item in plan.items.select_related("stream", "catalogue_version__item", "provider"):
-        if not item.counts or item.ends_on < starts_on:
+        # Declined items, and what was bought or ended before the revision, stay behind.
+        bought = item.frequency == "once" and item.starts_on < starts_on
+        if not item.counts or item.ends_on < starts_on or bought:
             continue
         spec = replace(
             spec_of(item),
@@ -290,6 +292,7 @@ def reconsideration_request(
     if not grounds.strip():
         raise ValidationError({"grounds": "Say why it should be looked at again."})
     if item is not None:
+        item = PlanItem.objects.get(pk=item.pk)
         if item.plan_id != plan.pk:
             raise ValidationError({"item": "That item is not in this plan."})
         if item.decision != Decision.DECLINED:
