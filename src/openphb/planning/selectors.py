@@ -436,3 +436,24 @@ def latest_version_number(*, plan: CarePlan) -> int:
 
 def pending_decisions(*, plan: CarePlan) -> int:
     return plan.items.filter(decision=Decision.PENDING).count()
+
+
+@dataclass
+class ReviewCounts:
+    overdue: int
+    due_soon: int
+    oldest_overdue_days: int
+
+
+def review_counts(*, on: datetime.date, within_days: int = 30) -> ReviewCounts:
+    """Open reviews of plans in force, across every commissioner: overdue and due soon."""
+    open_reviews = Review.objects.filter(completed_on__isnull=True, plan__status__in=IN_FORCE)
+    overdue = open_reviews.filter(due_on__lt=on)
+    oldest = overdue.order_by("due_on").values_list("due_on", flat=True).first()
+    return ReviewCounts(
+        overdue=overdue.count(),
+        due_soon=open_reviews.filter(
+            due_on__gte=on, due_on__lte=on + datetime.timedelta(days=within_days)
+        ).count(),
+        oldest_overdue_days=(on - oldest).days if oldest else 0,
+    )
