@@ -1,8 +1,10 @@
 from django.urls import path
 
 from .views import (
+    assessments,
     auth,
     budgets,
+    catalogue,
     enrolments,
     home,
     imports,
@@ -91,6 +93,30 @@ urlpatterns = [
         money.account_statement_csv,
         name="account-statement-csv",
     ),
+    # Planning set-up (catalogue, providers, policy, allocation schemes) and needs assessments.
+    path("catalogue/", catalogue.catalogue_home, name="catalogue-home"),
+    path("catalogue/<int:org>/", catalogue.catalogue_list, name="catalogue"),
+    path("catalogue/<int:org>/add/", catalogue.item_add, name="catalogue-item-add"),
+    path("catalogue/items/<int:pk>/", catalogue.item_detail, name="catalogue-item"),
+    path("catalogue/items/<int:pk>/change/", catalogue.item_change, name="catalogue-item-change"),
+    path("catalogue/<int:org>/providers/", catalogue.provider_list, name="providers"),
+    path("catalogue/<int:org>/providers/add/", catalogue.provider_add, name="provider-add"),
+    path("catalogue/providers/<int:pk>/edit/", catalogue.provider_edit, name="provider-edit"),
+    path("catalogue/<int:org>/policy/", catalogue.policy_detail, name="planning-policy"),
+    path("catalogue/<int:org>/policy/new/", catalogue.policy_set, name="planning-policy-set"),
+    path(
+        "programmes/<int:pk>/allocation-schemes/",
+        catalogue.scheme_list,
+        name="allocation-schemes",
+    ),
+    path(
+        "programmes/<int:pk>/allocation-schemes/publish/",
+        catalogue.scheme_publish,
+        name="allocation-scheme-publish",
+    ),
+    path("enrolments/<int:pk>/assess/", assessments.assessment_add, name="assessment-add"),
+    path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment"),
+    path("assessments/<int:pk>/share/", assessments.assessment_share, name="assessment-share"),
     path("my-budget/", budgets.my_budgets, name="my-budget"),
     path("budgets/<int:pk>/", budgets.budget_detail, name="budget-detail"),
     path("budgets/<int:pk>/lines/<int:line_pk>/pay/", budgets.line_pay, name="line-pay"),
