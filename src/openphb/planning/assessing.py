@@ -47,7 +47,7 @@ def assessment_record(
     the programme's current allocation scheme, with its explanation. A person who had accepted
     moves on to 'needs assessed'."""
     enrolment = (
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))
         .select_related("programme__owner", "patient", "site__organisation")
         .get(pk=enrolment.pk)
     )
@@ -119,7 +119,7 @@ def indicative_share(
     """Record that the person (or their representative) was told their indicative budget,
     before planning. Moves the enrolment on to 'indicative budget shared'."""
     assessment = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("patient", "programme", "enrolment")
         .get(pk=assessment.pk)
     )

@@ -58,7 +58,7 @@ def _new_key() -> str:
 
 def _locked(plan: CarePlan) -> CarePlan:
     return (
-        CarePlan.objects.select_for_update()
+        CarePlan.objects.select_for_update(of=("self",))
         .select_related("patient", "commissioner", "programme", "enrolment", "previous")
         .get(pk=plan.pk)
     )
