@@ -188,7 +188,7 @@ class ItemForm(forms.Form):
         self.order_fields(
             [
                 "code", "name", "description", "category", "unit", "reference_price",
-                "price_cap", "legal_status", *evidence, "retired", "note",
+                "price_cap", "legal_status", "retired", *evidence, "note",
             ]
         )  # fmt: skip
         self._row_of_spec: list[int] = []

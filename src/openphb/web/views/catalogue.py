@@ -14,6 +14,7 @@ from django.utils import timezone
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_commissioners
 from openphb.audit.services import Actor
+from openphb.ledger.services import format_pence
 from openphb.organisations.models import Organisation
 from openphb.planning import catalogue as services
 from openphb.planning.calculations import percent
@@ -87,9 +88,21 @@ def evidence_lines(version: CatalogueVersion) -> list[dict[str, str]]:
     ]
 
 
+PER_UNIT = {
+    "hour": "an hour",
+    "session": "a session",
+    "week": "a week",
+    "month": "a month",
+    "one_off": "one-off",
+}
+
+
 def item_row(version: CatalogueVersion) -> dict[str, Any]:
+    per = PER_UNIT.get(version.unit, version.unit)
     return {
         "version": version,
+        "price": f"{format_pence(version.reference_price)} {per}",
+        "cap": f"{format_pence(version.price_cap)} {per}" if version.price_cap is not None else "",
         "legal": legal_status_text(version.legal_status),
         "allowed": version.legal_status == "allowed",
         "evidence": evidence_lines(version),
@@ -320,7 +333,10 @@ def policy_detail(request: HttpRequest, org: int) -> HttpResponse:
         {
             "commissioner": commissioner,
             "in_force": in_force,
-            "policies": policies_of(commissioner=commissioner),
+            "policies": [
+                (policy, percent(policy.tolerance_basis_points))
+                for policy in policies_of(commissioner=commissioner)
+            ],
             "today": today,
             "saved": request.GET.get("saved") == "1",
             "can_manage": signed_in(request).can(Capability.MANAGE_CATALOGUE),

@@ -25,6 +25,7 @@ from openphb.registry.selectors import patient_get
 
 from .. import letters
 from ..forms import MoveForm, NextActionForm, TimeForm
+from . import assessments
 from .common import paginate, requires, signed_in, submit
 
 
@@ -53,6 +54,7 @@ def _detail(request: HttpRequest, enrolment: Enrolment, **forms: object) -> Http
             ),
             "can_enrol": user.can(Capability.ENROL),
             "can_record_time": user.can(Capability.RECORD_TIME),
+            **assessments.enrolment_section(user, enrolment),
         },
         status=400 if forms else 200,
     )

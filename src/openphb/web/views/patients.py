@@ -39,7 +39,9 @@ from ..forms import (
     SettingForm,
     TimeForm,
 )
+from . import assessments
 from .common import paginate, requires, signed_in, submit
+from .plans import patient_plans
 
 
 def _scoped_patient(request: HttpRequest, pk: int) -> Patient:
@@ -90,6 +92,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_see_access": user.can(Capability.VIEW_ACCESS_HISTORY),
             **_programmes_of(user, patient),
             **_budgets_of(user, patient),
+            **patient_plans(user, patient),
+            **assessments.patient_section(user, patient),
         },
     )
 
