@@ -24,6 +24,8 @@ def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Import", reverse("web:import")))
     if user.can(Capability.VIEW_FUNDING):
         items.append(("Money", reverse("web:money")))
+    if user.can(Capability.MANAGE_CATALOGUE):
+        items.append(("Catalogue", reverse("web:catalogue-home")))
     if user.can(Capability.VIEW_OWN_RECORD):
         items.append(("Your budget", reverse("web:my-budget")))
     if user.can(Capability.VIEW_ORGANISATIONS):
