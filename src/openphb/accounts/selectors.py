@@ -10,6 +10,7 @@ from openphb.organisations.models import Organisation
 from openphb.organisations.selectors import organisation_ids_answering_for
 
 from .models import ApiToken, User, token_digest
+from .roles import ROLE_CAPABILITIES, Capability
 
 
 def user_organisation_ids(*, user: User) -> set[int]:
@@ -55,3 +56,14 @@ def acts_for(
         organisation_ids=user_organisation_ids(user=user), on=on
     )
     return any(organisation.pk in answering for organisation in organisations)
+
+
+def members_who_can(*, organisation: Organisation, capability: Capability) -> QuerySet[User]:
+    """Active members of an organisation whose role has the capability (the care
+    coordinators a plan may name, for instance), by name."""
+    roles = [role for role, capabilities in ROLE_CAPABILITIES.items() if capability in capabilities]
+    return (
+        User.objects.filter(is_active=True, role__in=roles, memberships__organisation=organisation)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )

@@ -7,6 +7,7 @@ from django.utils import timezone
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_organisation_ids
+from openphb.organisations.models import Organisation
 from openphb.organisations.selectors import organisation_ids_answering_for
 
 from .models import Allocation, FundingStream, OverdraftPolicy
@@ -48,3 +49,13 @@ def overdraft_policies_visible_to(*, user: User) -> QuerySet[OverdraftPolicy]:
     return OverdraftPolicy.objects.filter(
         commissioner_id__in=_money_organisation_ids(user)
     ).select_related("stream", "commissioner")
+
+
+def streams_allocated_to(*, commissioner: Organisation) -> QuerySet[FundingStream]:
+    """The streams a commissioner has been allocated money from: what its care plans may draw
+    on. (Which streams exist is a public fact; this says nothing of the amounts.)"""
+    return (
+        FundingStream.objects.filter(allocations__commissioner=commissioner)
+        .distinct()
+        .order_by("name")
+    )

@@ -22,11 +22,14 @@ def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Programmes", reverse("web:programme-list")))
     if user.can(Capability.IMPORT_PATIENTS):
         items.append(("Import", reverse("web:import")))
+    if user.can(Capability.VIEW_PLANS):
+        items.append(("Care plans", reverse("web:plan-queues")))
     if user.can(Capability.VIEW_FUNDING):
         items.append(("Money", reverse("web:money")))
     if user.can(Capability.MANAGE_CATALOGUE):
         items.append(("Catalogue", reverse("web:catalogue-home")))
     if user.can(Capability.VIEW_OWN_RECORD):
+        items.append(("Your care plan", reverse("web:my-plan")))
         items.append(("Your budget", reverse("web:my-budget")))
     if user.can(Capability.VIEW_ORGANISATIONS):
         items.append(("Organisations", reverse("web:organisation-list")))

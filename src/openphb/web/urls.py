@@ -11,6 +11,9 @@ from .views import (
     money,
     organisations,
     patients,
+    plan_decisions,
+    plan_reviews,
+    plans,
     programmes,
 )
 
@@ -127,4 +130,54 @@ urlpatterns = [
         budgets.transaction_reverse,
         name="transaction-reverse",
     ),
+    # Care plans ----------------------------------------------------------------------------
+    path("plans/", plan_reviews.plan_queues, name="plan-queues"),
+    path("my-plan/", plans.my_plans, name="my-plan"),
+    path("enrolments/<int:pk>/care-plan/", plans.plan_start, name="plan-start"),
+    path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),
+    path("plans/<int:pk>/change/", plans.plan_change, name="plan-change"),
+    path("plans/<int:pk>/outcomes/add/", plans.outcome_add, name="plan-outcome-add"),
+    path(
+        "plans/<int:pk>/outcomes/<int:outcome_pk>/change/",
+        plans.outcome_change,
+        name="plan-outcome-change",
+    ),
+    path(
+        "plans/<int:pk>/outcomes/<int:outcome_pk>/remove/",
+        plans.outcome_remove,
+        name="plan-outcome-remove",
+    ),
+    path("plans/<int:pk>/items/add/", plans.item_add, name="plan-item-add"),
+    path("plans/<int:pk>/items/<int:item_pk>/change/", plans.item_change, name="plan-item-change"),
+    path("plans/<int:pk>/items/<int:item_pk>/remove/", plans.item_remove, name="plan-item-remove"),
+    path("plans/<int:pk>/submit/", plans.plan_submit, name="plan-submit"),
+    path("plans/<int:pk>/withdraw/", plans.plan_withdraw, name="plan-withdraw"),
+    path(
+        "plans/<int:pk>/items/<int:item_pk>/decide/",
+        plan_decisions.item_decide,
+        name="plan-item-decide",
+    ),
+    path(
+        "plans/<int:pk>/clinical-review/complete/",
+        plan_decisions.clinical_review_complete,
+        name="plan-review-complete",
+    ),
+    path("plans/<int:pk>/return/", plan_decisions.plan_return, name="plan-return"),
+    path("plans/<int:pk>/approve/", plan_decisions.plan_approve, name="plan-approve"),
+    path("plans/<int:pk>/reconsider/", plan_decisions.reconsider_request, name="plan-reconsider"),
+    path(
+        "reconsiderations/<int:pk>/decide/",
+        plan_decisions.reconsideration_decide,
+        name="reconsideration-decide",
+    ),
+    path(
+        "plans/<int:pk>/reviews/request/", plan_reviews.review_request, name="plan-review-request"
+    ),
+    path(
+        "plans/<int:pk>/reviews/<int:review_pk>/",
+        plan_reviews.review_record,
+        name="plan-review-record",
+    ),
+    path("plans/<int:pk>/revise/", plan_reviews.plan_revise, name="plan-revise"),
+    path("plans/<int:pk>/end/", plan_reviews.plan_end, name="plan-end"),
 ]

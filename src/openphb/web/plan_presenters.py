@@ -1,0 +1,182 @@
+"""Care plans in words for the pages: what an item costs and why, flags and decisions as tags and
+sentences, and the plan's state in plain English for the person it belongs to. Templates call
+these through `plan_text` in their context."""
+
+from dataclasses import dataclass
+
+from openphb.budgets.models import Holding
+from openphb.ledger.services import format_pence
+from openphb.planning import workflow
+from openphb.planning.calculations import FREQUENCIES
+from openphb.planning.models import CarePlan, Decision, PlanItem, Unit
+from openphb.planning.rules import ITEM_FLAGS_NEEDING_CLINICIAN, DeclineReason, Flag
+from openphb.planning.workflow import Status
+
+UNIT_NOUNS: dict[str, tuple[str, str]] = {
+    Unit.HOUR: ("hour", "hours"),
+    Unit.SESSION: ("session", "sessions"),
+    Unit.WEEK: ("week", "weeks"),
+    Unit.MONTH: ("month", "months"),
+    Unit.ONE_OFF: ("item", "items"),
+}
+
+
+def units(quantity: int, unit: str) -> str:
+    one, many = UNIT_NOUNS.get(unit, (unit, unit))
+    return f"{quantity:,} {one if quantity == 1 else many}"
+
+
+def frequency(code: str) -> str:
+    return FREQUENCIES[code][0] if code in FREQUENCIES else code
+
+
+TIMES = "\u00d7"  # the multiplication sign
+
+
+def cost_sum(item: PlanItem) -> str:
+    """Quantity x how often x unit price = the cost ('2 sessions x every week (52 times a
+    year) x £45.00 = £4,680.00 a year', with the multiplication sign); a one-off is bought
+    once."""
+    price = format_pence(item.unit_price)
+    if item.frequency == "once":
+        return f"{units(item.quantity, item.unit)} {TIMES} {price}, bought once = " + format_pence(
+            item.annual_cost
+        )
+    times = FREQUENCIES[item.frequency][1] if item.frequency in FREQUENCIES else 0
+    return (
+        f"{units(item.quantity, item.unit)} {TIMES} {frequency(item.frequency).lower()} "
+        f"({times} times a year) {TIMES} {price} = {format_pence(item.annual_cost)} a year"
+    )
+
+
+def period_note(item: PlanItem) -> str:
+    """What the item costs for its own dates, when that is not a whole year's cost."""
+    if item.cost == item.annual_cost:
+        return ""
+    return f"{format_pence(item.cost)} from {item.starts_on:%-d %B %Y} to {item.ends_on:%-d %B %Y}"
+
+
+FLAG_COLOURS: dict[str, str] = {
+    Flag.EVIDENCE_NOT_SUPPORTED: "red",
+    Flag.EVIDENCE_INSUFFICIENT: "orange",
+    Flag.PRICE_OVER_CAP: "orange",
+    Flag.FAMILY_PAYEE: "yellow",
+    Flag.DIRECT_PAYMENT_RESTRICTED: "red",
+    Flag.NO_COORDINATOR: "red",
+    Flag.BUDGET_DIFFERENCE: "yellow",
+}
+
+
+@dataclass(frozen=True)
+class Tag:
+    text: str
+    colour: str
+
+    @property
+    def classes(self) -> str:
+        return f"nhsuk-tag nhsuk-tag--{self.colour}" if self.colour else "nhsuk-tag"
+
+
+def flag_tag(code: str) -> Tag:
+    label = Flag(code).label if code in Flag.values else code
+    return Tag(str(label), FLAG_COLOURS.get(code, "grey"))
+
+
+def needs_clinician(item: PlanItem) -> bool:
+    return bool(set(item.flag_codes) & ITEM_FLAGS_NEEDING_CLINICIAN)
+
+
+DECISION_COLOURS: dict[str, str] = {
+    Decision.PENDING: "grey",
+    Decision.APPROVED: "green",
+    Decision.APPROVED_WITH_CONDITIONS: "aqua-green",
+    Decision.DECLINED: "red",
+}
+
+
+def decision_tag(decision: str) -> Tag:
+    return Tag(str(Decision(decision).label), DECISION_COLOURS.get(decision, "grey"))
+
+
+STATUS_COLOURS: dict[str, str] = {
+    Status.DRAFT: "grey",
+    Status.SUBMITTED: "blue",
+    Status.AWAITING_APPROVAL: "yellow",
+    Status.ACTIVE: "green",
+    Status.REVIEW_DUE: "orange",
+    Status.REVISED: "grey",
+    Status.ENDED: "grey",
+    Status.WITHDRAWN: "grey",
+}
+
+
+def status_tag(status: str) -> Tag:
+    return Tag(workflow.label(status), STATUS_COLOURS.get(status, "grey"))
+
+
+def decline_reason(code: str) -> str:
+    return str(DeclineReason(code).label) if code in DeclineReason.values else ""
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def decided_by(item: PlanItem) -> str:
+    return item.decided_by.display_name if item.decided_by else ""
+
+
+def decision_sentence(item: PlanItem) -> str:
+    """An item's decision as the person reads it: 'Reflexology was not agreed: clinical
+    guidance does not support it. Sam Patel wrote: “...”'."""
+    who = decided_by(item)
+    note = item.decision_note
+    wrote = f" {who} wrote: “{note}”" if who and note else (f" “{note}”" if note else "")
+    if item.decision == Decision.DECLINED:
+        reason = decline_reason(item.decision_reason)
+        because = f": {_lower_first(reason)}." if reason else "."
+        return f"{item.name} was not agreed{because}{wrote}"
+    if item.decision == Decision.APPROVED_WITH_CONDITIONS:
+        return f"{item.name} was agreed, on these conditions: {item.conditions}"
+    if item.decision == Decision.APPROVED:
+        return f"{item.name} was agreed."
+    return f"{item.name} is waiting for a decision."
+
+
+HOLDING_PLAIN: dict[str, str] = {
+    Holding.NOTIONAL: "The NHS arranges it and pays for it",
+    Holding.THIRD_PARTY: "An organisation holds the money for it and pays for it",
+    Holding.DIRECT_PAYMENT: "Paid as a direct payment, to spend as the plan says",
+}
+
+
+def holding_plain(holding: str) -> str:
+    return HOLDING_PLAIN.get(holding, holding)
+
+
+def holding_short(holding: str) -> str:
+    return str(Holding(holding).label).split(":")[0] if holding in Holding.values else holding
+
+
+def status_plain(plan: CarePlan) -> str:
+    """Where the plan is, for the person it belongs to."""
+    period = f"from {plan.starts_on:%-d %B %Y} to {plan.ends_on:%-d %B %Y}"
+    if plan.status == Status.DRAFT:
+        return (
+            "This plan is being written with the care coordinator. Nothing in it has been "
+            "agreed yet."
+        )
+    if plan.status == Status.SUBMITTED:
+        return "A clinician is looking at the plan before it goes for approval."
+    if plan.status == Status.AWAITING_APPROVAL:
+        return "The plan has been checked by a clinician and is waiting for approval."
+    if plan.status == Status.ACTIVE:
+        agreed = f" on {plan.approved_on:%-d %B %Y}" if plan.approved_on else ""
+        return f"This plan was agreed{agreed}. It runs {period}."
+    if plan.status == Status.REVIEW_DUE:
+        return f"This plan is agreed and runs {period}. It is due for a review."
+    if plan.status == Status.REVISED:
+        return "This plan has been replaced by a newer version."
+    if plan.status == Status.ENDED:
+        return "This plan has ended."
+    return "This plan was withdrawn before it was agreed."

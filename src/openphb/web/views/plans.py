@@ -1,0 +1,547 @@
+"""Care plan pages: starting a plan from an assessed enrolment, the plan itself (for staff, and
+in plain English for the person it belongs to), and building a draft: its period and
+coordinator, outcomes, items from the catalogue or in free text, submitting and withdrawing.
+
+The clinical review, approval and reconsideration live in `plan_decisions`; reviews, revision,
+ending and the worklists in `plan_reviews`."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from openphb.accounts.models import User
+from openphb.accounts.roles import Capability
+from openphb.accounts.selectors import members_who_can
+from openphb.audit.services import Actor
+from openphb.budgets.models import Holding
+from openphb.enrolment.models import Enrolment
+from openphb.enrolment.selectors import enrolment_get
+from openphb.funding.selectors import streams_allocated_to
+from openphb.ledger.services import format_pence
+from openphb.organisations.models import Organisation
+from openphb.planning import decisions, services, workflow
+from openphb.planning.models import CarePlan, CatalogueVersion, Decision, Outcome, PlanItem
+from openphb.planning.selectors import (
+    approvals_of,
+    catalogue_of,
+    catalogue_version_get,
+    decisions_of,
+    history_of,
+    items_of,
+    latest_assessment,
+    open_review,
+    plan_get,
+    plan_open,
+    plan_summary,
+    plan_versions,
+    plans_for_patient,
+    plans_visible_to,
+    policy_on,
+    providers_of,
+    reconsiderations_of,
+    reviews_of,
+)
+from openphb.planning.workflow import Status
+from openphb.registry.models import Patient
+from openphb.registry.selectors import responsible_commissioner_on
+
+from .. import plan_presenters
+from ..plan_forms import (
+    ItemForm,
+    OutcomeForm,
+    PlanChangeForm,
+    PlanStartForm,
+    ReasonForm,
+    item_initial,
+    item_values,
+)
+from .common import requires, signed_in, submit
+
+
+def scoped_plan(request: HttpRequest, pk: int) -> CarePlan:
+    """A plan the user may see; another organisation's (or anyone else's) is a 404."""
+    try:
+        return plan_get(user=signed_in(request), pk=pk)
+    except CarePlan.DoesNotExist:
+        raise Http404("No such care plan") from None
+
+
+def plan_page(plan: CarePlan, anchor: str = "") -> str:
+    return reverse("web:plan-detail", args=[plan.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _coordinators(commissioner: Organisation | None) -> Any:
+    if commissioner is None:
+        return User.objects.none()
+    return members_who_can(organisation=commissioner, capability=Capability.PLAN_CARE)
+
+
+def render_form(
+    request: HttpRequest,
+    template: str,
+    form: forms.Form,
+    plan: CarePlan | None = None,
+    **context: Any,
+) -> HttpResponse:
+    """A plan's form page; 400 when a posted form is shown again with its problems."""
+    if plan is not None:
+        context.setdefault("patient", plan.patient)
+    return render(
+        request,
+        template,
+        {"form": form, "plan": plan, "plan_text": plan_presenters, **context},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def action_page(
+    request: HttpRequest,
+    plan: CarePlan,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], object],
+    *,
+    title: str,
+    button: str,
+    intro: list[str] | None = None,
+    done: Callable[[object], str] | None = None,
+    **context: Any,
+) -> HttpResponse:
+    """One step on a plan (return it, approve it, end it...): a short form, then back to the
+    plan (or wherever `done` says)."""
+    saved = submit(form, save)
+    if saved is not None:
+        return redirect(done(saved) if done else plan_page(plan))
+    return render_form(
+        request,
+        "plans/action.html",
+        form,
+        plan,
+        title=title,
+        button=button,
+        intro=intro or [],
+        **context,
+    )
+
+
+# --- Starting a plan --------------------------------------------------------------------------
+
+
+@requires(Capability.PLAN_CARE)
+def plan_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a plan from an enrolment whose needs have been assessed: 12 months from today by
+    default, with the coordinator starting it as the care coordinator."""
+    user = signed_in(request)
+    try:
+        enrolment = enrolment_get(user=user, pk=pk)
+    except Enrolment.DoesNotExist:
+        raise Http404("No such enrolment") from None
+    patient = enrolment.patient
+    today = timezone.localdate()
+    current = [
+        plan
+        for plan in plans_for_patient(user=user, patient_id=patient.pk)
+        if plan.programme_id == enrolment.programme_id
+        and plan.status in workflow.IN_PROGRESS | workflow.IN_FORCE
+    ]
+    responsibility = responsible_commissioner_on(patient=patient, on=today)
+    form = PlanStartForm(
+        request.POST or None,
+        coordinators=_coordinators(responsibility.answering if responsibility else None),
+        initial={
+            "starts_on": today,
+            "ends_on": services.default_end(today),
+            "coordinator": user.pk,
+        },
+    )
+    plan = submit(
+        form,
+        lambda data: services.plan_start(
+            actor=Actor.from_request(request),
+            patient=patient,
+            enrolment=enrolment,
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            coordinator=data["coordinator"],
+        ),
+    )
+    if plan is not None:
+        return redirect(plan_page(plan))
+    return render_form(
+        request,
+        "plans/start.html",
+        form,
+        enrolment=enrolment,
+        patient=patient,
+        current=current,
+        assessment=latest_assessment(patient_id=patient.pk, programme=enrolment.programme),
+    )
+
+
+# --- The plan ---------------------------------------------------------------------------------
+
+
+def _declined_without_request(plan: CarePlan, items: list[PlanItem], asked: list[Any]) -> list:
+    waiting = {r.item_id for r in asked if r.plan_id == plan.pk and r.verdict == "open"}
+    return [i for i in items if i.decision == Decision.DECLINED and i.pk not in waiting]
+
+
+def reconsiderable(plan: CarePlan, items: list[PlanItem]) -> tuple[list[PlanItem], str]:
+    """What the person could ask to have looked at again: declined items with no request
+    waiting, and a plan below its indicative budget (described), if there is one."""
+    if plan.status in (Status.DRAFT, Status.WITHDRAWN, Status.ENDED, Status.REVISED):
+        return [], ""
+    asked = reconsiderations_of(plan=plan)
+    declined = _declined_without_request(plan, items, asked)
+    summary = plan_summary(plan=plan, items=items)
+    reduction = ""
+    waiting = any(r.item_id is None and r.verdict == "open" for r in asked if r.plan_id == plan.pk)
+    if summary.indicative is not None and summary.funded < summary.indicative and not waiting:
+        reduction = (
+            f"The amount: the plan comes to {format_pence(summary.funded)}, "
+            f"less than the indicative budget of "
+            f"{format_pence(summary.indicative)}"
+        )
+    return declined, reduction
+
+
+def plan_context(request: HttpRequest, plan: CarePlan) -> dict[str, Any]:
+    user = signed_in(request)
+    items = items_of(plan=plan)
+    declined, reduction = reconsiderable(plan, items)
+    in_force = plan.status in workflow.IN_FORCE
+    return {
+        "plan": plan,
+        "patient": plan.patient,
+        "items": items,
+        "outcomes": list(plan.outcomes.all()),
+        "summary": plan_summary(plan=plan, items=items),
+        "policy": policy_on(commissioner=plan.commissioner, on=plan.starts_on),
+        "history": history_of(plan=plan),
+        "decisions": decisions_of(plan=plan),
+        "approvals": approvals_of(plan=plan),
+        "reconsiderations": reconsiderations_of(plan=plan),
+        "reviews": reviews_of(plan=plan),
+        "open_review": open_review(plan=plan) if in_force else None,
+        "versions": plan_versions(plan=plan),
+        "plan_text": plan_presenters,
+        "can_edit": user.can(Capability.PLAN_CARE) and plan.status in workflow.EDITABLE,
+        "can_decide": user.can(Capability.REVIEW_CLINICALLY) and plan.status == Status.SUBMITTED,
+        "can_approve": user.can(Capability.APPROVE_PLANS)
+        and plan.status == Status.AWAITING_APPROVAL,
+        "can_review": user.can(Capability.PLAN_CARE) and in_force,
+        "can_end": user.can(Capability.APPROVE_PLANS) and in_force,
+        "can_reconsider": user.can(Capability.REQUEST_RECONSIDERATION)
+        and bool(declined or reduction),
+        "today": timezone.localdate(),
+    }
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff see the plan with its checks, decisions and history; the person it belongs to (or
+    who represents them) sees it in plain English."""
+    user = signed_in(request)
+    if not (user.can(Capability.VIEW_PLANS) or user.can(Capability.VIEW_OWN_RECORD)):
+        return render(request, "403.html", status=403)
+    try:
+        # Reading a plan is reading the person's record: scoped, and audited.
+        plan = plan_open(actor=Actor.from_request(request), user=user, pk=pk)
+    except CarePlan.DoesNotExist:
+        raise Http404("No such care plan") from None
+    context = plan_context(request, plan)
+    if not user.can(Capability.VIEW_PLANS):
+        context["own"] = plan.patient.account_id == user.pk
+        return render(request, "plans/holder.html", context)
+    return render(request, "plans/detail.html", context)
+
+
+def show_problems(request: HttpRequest, plan: CarePlan, error: ValidationError) -> HttpResponse:
+    """The plan page again, with what stopped the step in the error summary."""
+    context = plan_context(request, plan)
+    context["problems"] = [{"text": message, "href": "#plan-actions"} for message in error.messages]
+    return render(request, "plans/detail.html", context, status=400)
+
+
+@requires(Capability.VIEW_OWN_RECORD)
+def my_plans(request: HttpRequest) -> HttpResponse:
+    """The budget holder's plans (and those of the people they represent): straight to the one
+    that matters when there is one."""
+    plans = list(
+        plans_visible_to(user=signed_in(request))
+        .exclude(status=Status.REVISED)
+        .select_related("patient")
+        .order_by("patient__family_name", "-created_at", "-id")
+    )
+    if len(plans) == 1:
+        return redirect(plan_page(plans[0]))
+    return render(request, "plans/mine.html", {"plans": plans, "plan_text": plan_presenters})
+
+
+def patient_plans(user: User, patient: Patient) -> dict[str, object]:
+    """The 'Care plans' section of a person's page."""
+    if not (user.can(Capability.VIEW_PLANS) or user.can(Capability.VIEW_OWN_RECORD)):
+        return {}
+    return {
+        "care_plans": plans_for_patient(user=user, patient_id=patient.pk),
+        "plan_text": plan_presenters,
+    }
+
+
+# --- Changing a draft -------------------------------------------------------------------------
+
+
+@requires(Capability.PLAN_CARE)
+def plan_change(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = scoped_plan(request, pk)
+    form = PlanChangeForm(
+        request.POST or None,
+        coordinators=_coordinators(plan.commissioner),
+        initial={
+            "starts_on": plan.starts_on,
+            "ends_on": plan.ends_on,
+            "coordinator": plan.coordinator_id,
+            "difference_justification": plan.difference_justification,
+        },
+    )
+    changed = submit(
+        form,
+        lambda data: services.plan_update(actor=Actor.from_request(request), plan=plan, **data),
+    )
+    if changed is not None:
+        return redirect(plan_page(plan))
+    return render_form(request, "plans/change.html", form, plan, summary=plan_summary(plan=plan))
+
+
+def _outcome(plan: CarePlan, pk: int) -> Outcome:
+    found = plan.outcomes.filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such outcome in this plan")
+    return found
+
+
+@requires(Capability.PLAN_CARE)
+def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _outcome_form(request, scoped_plan(request, pk), None)
+
+
+@requires(Capability.PLAN_CARE)
+def outcome_change(request: HttpRequest, pk: int, outcome_pk: int) -> HttpResponse:
+    plan = scoped_plan(request, pk)
+    return _outcome_form(request, plan, _outcome(plan, outcome_pk))
+
+
+def _outcome_form(request: HttpRequest, plan: CarePlan, outcome: Outcome | None) -> HttpResponse:
+    initial = (
+        {"what_matters": outcome.what_matters, "goal": outcome.goal, "measure": outcome.measure}
+        if outcome
+        else {}
+    )
+    form = OutcomeForm(request.POST or None, initial=initial)
+    saved = submit(
+        form,
+        lambda data: services.outcome_save(
+            actor=Actor.from_request(request), plan=plan, outcome=outcome, **data
+        ),
+    )
+    if saved is not None:
+        return redirect(plan_page(plan, "outcomes"))
+    return render_form(request, "plans/outcome_form.html", form, plan, outcome=outcome)
+
+
+@requires(Capability.PLAN_CARE)
+def outcome_remove(request: HttpRequest, pk: int, outcome_pk: int) -> HttpResponse:
+    plan = scoped_plan(request, pk)
+    outcome = _outcome(plan, outcome_pk)
+    return _confirm_remove(
+        request,
+        plan,
+        what=f"the outcome '{outcome.what_matters}'",
+        remove=lambda: services.outcome_remove(actor=Actor.from_request(request), outcome=outcome),
+        anchor="outcomes",
+    )
+
+
+def _confirm_remove(
+    request: HttpRequest, plan: CarePlan, *, what: str, remove: Callable[[], None], anchor: str
+) -> HttpResponse:
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            remove()
+        except ValidationError as error:
+            problems = error.messages
+        else:
+            return redirect(plan_page(plan, anchor))
+    return render(
+        request,
+        "plans/remove.html",
+        {
+            "plan": plan,
+            "patient": plan.patient,
+            "what": what,
+            "error_items": [{"text": p, "href": "#remove"} for p in problems],
+        },
+        status=400 if problems else 200,
+    )
+
+
+# --- Items ------------------------------------------------------------------------------------
+
+
+def _item(plan: CarePlan, pk: int) -> PlanItem:
+    for item in items_of(plan=plan):
+        if item.pk == pk:
+            return item
+    raise Http404("No such item in this plan")
+
+
+def _ways(plan: CarePlan) -> list[str]:
+    """The ways of holding the plan's programme offers (any, for a plan outside a programme)."""
+    if plan.programme is None:
+        return list(Holding.values)
+    return list(plan.programme.ways_of_holding)
+
+
+def _item_form(
+    request: HttpRequest,
+    plan: CarePlan,
+    catalogue: CatalogueVersion | None,
+    *,
+    initial: dict[str, Any],
+    save: Callable[[ItemForm], object],
+    item: PlanItem | None = None,
+) -> HttpResponse:
+    streams = streams_allocated_to(commissioner=plan.commissioner)
+    form = ItemForm(
+        request.POST or None,
+        catalogue=catalogue,
+        ways=_ways(plan),
+        streams=streams,
+        providers=providers_of(commissioner=plan.commissioner),
+        outcomes=plan.outcomes.all(),
+        initial=initial,
+    )
+    saved = submit(form, lambda _: save(form))
+    if saved is not None:
+        return redirect(plan_page(plan, "items"))
+    return render_form(
+        request,
+        "plans/item_form.html",
+        form,
+        plan,
+        catalogue=catalogue,
+        item=item,
+        streams=list(streams),
+    )
+
+
+@requires(Capability.PLAN_CARE)
+def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """First choose from the commissioner's catalogue (or to describe something else), then
+    say how much, how often and how it is paid for."""
+    plan = scoped_plan(request, pk)
+    chosen = request.GET.get("catalogue", "")
+    if chosen != "free" and not chosen.isdigit():
+        return render(
+            request,
+            "plans/item_choose.html",
+            {
+                "plan": plan,
+                "patient": plan.patient,
+                "catalogue": catalogue_of(commissioner=plan.commissioner),
+                "plan_text": plan_presenters,
+            },
+        )
+    catalogue = None
+    if chosen != "free":
+        try:
+            catalogue = catalogue_version_get(commissioner=plan.commissioner, pk=int(chosen))
+        except CatalogueVersion.DoesNotExist:
+            raise Http404("No such item in the catalogue") from None
+    return _item_form(
+        request,
+        plan,
+        catalogue,
+        initial=item_initial(
+            catalogue=catalogue,
+            ways=_ways(plan),
+            streams=list(streams_allocated_to(commissioner=plan.commissioner)),
+        ),
+        save=lambda form: services.item_add(
+            actor=Actor.from_request(request), plan=plan, spec=form.spec()
+        ),
+    )
+
+
+@requires(Capability.PLAN_CARE)
+def item_change(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    plan = scoped_plan(request, pk)
+    item = _item(plan, item_pk)
+    return _item_form(
+        request,
+        plan,
+        item.catalogue_version,
+        initial=item_values(item),
+        save=lambda form: services.item_change(
+            actor=Actor.from_request(request), item=item, spec=form.spec()
+        ),
+        item=item,
+    )
+
+
+@requires(Capability.PLAN_CARE)
+def item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    plan = scoped_plan(request, pk)
+    item = _item(plan, item_pk)
+    return _confirm_remove(
+        request,
+        plan,
+        what=item.name,
+        remove=lambda: services.item_remove(actor=Actor.from_request(request), item=item),
+        anchor="items",
+    )
+
+
+# --- Submitting and withdrawing ---------------------------------------------------------------
+
+
+@require_POST
+@requires(Capability.PLAN_CARE)
+def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = scoped_plan(request, pk)
+    try:
+        decisions.plan_submit(actor=Actor.from_request(request), plan=plan)
+    except ValidationError as error:
+        plan.refresh_from_db()
+        return show_problems(request, plan, error)
+    return redirect(plan_page(plan))
+
+
+@requires(Capability.PLAN_CARE)
+def plan_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = scoped_plan(request, pk)
+    form = ReasonForm(
+        request.POST or None,
+        label="Why the plan is being withdrawn",
+        message="Say why the plan is being withdrawn.",
+    )
+    return action_page(
+        request,
+        plan,
+        form,
+        lambda data: decisions.plan_withdraw(
+            actor=Actor.from_request(request), plan=plan, reason=data["reason"]
+        ),
+        title="Withdraw the draft plan",
+        button="Withdraw the plan",
+        intro=[
+            "A withdrawn plan is kept on the record but can no longer be changed or "
+            "submitted. Start a new plan if the person still wants one."
+        ],
+    )
