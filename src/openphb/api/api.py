@@ -3,12 +3,16 @@
 from ninja import NinjaAPI
 
 from . import errors
+from .assessments import router as assessments
 from .auth import BearerToken
 from .budgets import router as budgets
+from .catalogue import catalogue, policy, providers, schemes
 from .funding import router as funding
 from .ledger import accounts, transactions
 from .organisations import router as organisations
 from .patients import router as patients
+from .plan_decisions import router as plan_decisions
+from .plans import router as plans
 from .programmes import returns
 from .programmes import router as programmes
 
@@ -19,11 +23,15 @@ api = NinjaAPI(
         "Personal health budgets: organisations, patients, programmes, eligibility, uptake, "
         "the national quarterly return, and the money: funding streams and allocations, "
         "commissioners' positions, budgets and their figures, ledger accounts, balances, "
-        "statements (JSON and CSV) and transactions. Every amount is a whole number of pence. "
+        "statements (JSON and CSV) and transactions; and care and support planning: "
+        "allocation schemes, needs assessments with explained indicative budgets, the "
+        "catalogue with legal status and evidence, providers, planning policy, and care plans "
+        "from draft through clinical review, approval (which funds the budget), reviews, "
+        "revisions and reconsiderations. Every amount is a whole number of pence. "
         "Authenticate with "
         "`Authorization: Bearer TOKEN` (tokens come from `phb create-token USERNAME`). "
         "You see only what your role and organisations allow; another organisation's patient "
-        "or budget or account is a 404."
+        "or budget or account or plan is a 404."
     ),
     auth=BearerToken(),
     urls_namespace="api",
@@ -39,3 +47,10 @@ api.add_router("/funding", funding)
 api.add_router("/budgets", budgets)
 api.add_router("/accounts", accounts)
 api.add_router("/transactions", transactions)
+api.add_router("/programmes", schemes)
+api.add_router("/assessments", assessments)
+api.add_router("/catalogue", catalogue)
+api.add_router("/providers", providers)
+api.add_router("/planning-policy", policy)
+api.add_router("/care-plans", plans)
+api.add_router("/care-plans", plan_decisions)
