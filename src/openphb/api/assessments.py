@@ -13,7 +13,12 @@ from openphb.audit.services import Actor
 from openphb.enrolment.selectors import enrolment_get
 from openphb.planning.assessing import assessment_record, indicative_share
 from openphb.planning.models import Assessment, SharedHow
-from openphb.planning.selectors import assessment_get, assessments_visible_to, level_rows
+from openphb.planning.selectors import (
+    assessment_get,
+    assessment_open,
+    assessments_visible_to,
+    level_rows,
+)
 
 from .planning import PLAN_READERS, api_fields, named_in_body, require
 
@@ -116,7 +121,7 @@ def get_assessment(request: HttpRequest, assessment_id: int) -> AssessmentOut:
     """One assessment: each domain's level and points, the indicative budget and how it was
     worked out, and whether the person has been told it."""
     user = require(request, *PLAN_READERS)
-    return _out(assessment_get(user=user, pk=assessment_id))
+    return _out(assessment_open(actor=Actor.from_request(request), user=user, pk=assessment_id))
 
 
 @router.post("", response={201: AssessmentOut})

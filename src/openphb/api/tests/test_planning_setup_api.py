@@ -6,6 +6,7 @@ import datetime
 import pytest
 from tests import factories
 
+from openphb.audit.models import AuditEvent
 from openphb.audit.services import Actor
 from openphb.enrolment.models import Enrolment
 from openphb.planning.catalogue import ProviderSpec, provider_save
@@ -253,6 +254,10 @@ def test_an_assessment_gives_an_explained_indicative_budget_and_is_shared_once(
     assert Enrolment.objects.get(pk=enrolment.pk).stage == "assessed"
     listed = coordinating.get("/assessments", {"patient_id": person.pk}).json()
     assert [a["id"] for a in listed["items"]] == [assessment["id"]]
+    coordinating.ok("get", f"/assessments/{assessment['id']}")
+    assert AuditEvent.objects.filter(
+        action="assessment.viewed", object_id=str(assessment["id"])
+    ).exists()
 
     share = f"/assessments/{assessment['id']}/share"
     shared = coordinating.ok("post", share, {"how": "phone"})
