@@ -71,7 +71,7 @@ def clinical_review_complete(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.from_request(request), plan=plan, note=data["note"]
         ),
         title="Complete the clinical review",
-        button="Complete the clinical review",
+        action="Complete the clinical review",
         intro=[
             "Every flagged item needs your decision first. "
             + (
@@ -105,7 +105,7 @@ def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.from_request(request), plan=plan, reason=data["reason"]
         ),
         title="Return the plan to the care coordinator",
-        button="Return the plan",
+        action="Return the plan",
         intro=[
             "The plan goes back to being a draft. The coordinator sees your reason, changes "
             "the plan and submits it again; approvals given so far will be needed again."
@@ -127,7 +127,7 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.from_request(request), plan=plan, note=data["note"]
         ),
         title="Approve the plan",
-        button="Approve the plan",
+        action="Approve the plan",
         intro=[],
         items=items,
         summary=summary,
@@ -164,7 +164,7 @@ def reconsider_request(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         ask,
         title="Ask for a decision to be looked at again",
-        button="Send the request",
+        action="Send the request",
         intro=[
             "Someone who did not make the decision will look at it again and write down "
             "their reasons. You can read the outcome on the plan."
@@ -192,7 +192,7 @@ def reconsideration_decide(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.from_request(request), reconsideration=asked, **data
         ),
         title="Reconsider a decision",
-        button="Record the decision",
+        action="Record the decision",
         intro=[],
         reconsideration=asked,
         item=asked.item,

@@ -99,7 +99,7 @@ def review_request(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.from_request(request), plan=plan, reason=data["reason"]
         ),
         title="Ask for a review now",
-        button="Ask for a review",
+        action="Ask for a review",
         intro=[
             "After a significant change in the person's health or circumstances, or when the "
             "budget proves not to be enough, the plan is reviewed now rather than at its next "
@@ -163,7 +163,7 @@ def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
             starts_on=data["starts_on"],
         ),
         title="Revise the plan",
-        button="Start a revised version",
+        action="Start a revised version",
         intro=[
             f"A new version starts as a draft with this plan's outcomes and agreed items, "
             f"from the date you give to {plan.ends_on:%-d %B %Y}. This version stays in force "
@@ -190,7 +190,7 @@ def plan_end(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.from_request(request), plan=plan, reason=data["reason"], on=data["on"]
         ),
         title="End the plan",
-        button="End the plan",
+        action="End the plan",
         intro=[
             "The plan and its budget end. Money the budget has not used goes back to the "
             "commissioner's allocation."

@@ -108,7 +108,7 @@ def action_page(
     save: Callable[[dict[str, Any]], object],
     *,
     title: str,
-    button: str,
+    action: str,
     intro: list[str] | None = None,
     done: Callable[[object], str] | None = None,
     **context: Any,
@@ -124,7 +124,7 @@ def action_page(
         form,
         plan,
         title=title,
-        button=button,
+        action=action,
         intro=intro or [],
         **context,
     )
@@ -539,7 +539,7 @@ def plan_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.from_request(request), plan=plan, reason=data["reason"]
         ),
         title="Withdraw the draft plan",
-        button="Withdraw the plan",
+        action="Withdraw the plan",
         intro=[
             "A withdrawn plan is kept on the record but can no longer be changed or "
             "submitted. Start a new plan if the person still wants one."
