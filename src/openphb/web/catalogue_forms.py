@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from openphb.budgets.models import Category
-from openphb.planning.catalogue import ItemSpec, ProviderSpec
+from openphb.planning.catalogue import SLUG, ItemSpec, ProviderSpec
 from openphb.planning.models import (
     AgreementStatus,
     QualityRating,
@@ -138,7 +138,7 @@ class ItemForm(forms.Form):
         error_messages={"required": "Choose a category."},
     )
     unit = forms.ChoiceField(
-        label="Priced by the",
+        label="Priced per",
         choices=Unit.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a unit: hour, session, week, month or one-off."},
@@ -192,6 +192,32 @@ class ItemForm(forms.Form):
             ]
         )  # fmt: skip
         self._row_of_spec: list[int] = []
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not SLUG.match(code):
+            raise ValidationError(
+                "A code is lower-case letters, digits and hyphens, up to 48 characters."
+            )
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        """A row that is filled in at all needs its rating and the source of it (said here
+        as well as by the service, so one submission shows every problem)."""
+        data = super().clean() or {}
+        for n in range(1, self.rows + 1):
+            row = {
+                part: str(data.get(f"evidence-{n}-{part}") or "").strip() for part in EVIDENCE_PARTS
+            }
+            if not any(row.values()):
+                continue
+            if not row["rating"]:
+                self.add_error(f"evidence-{n}-rating", f"Evidence row {n}: choose a rating.")
+            if not row["source"]:
+                self.add_error(
+                    f"evidence-{n}-source", f"Evidence row {n}: name the source of the rating."
+                )
+        return data
 
     def evidence_fields(self) -> list[list[forms.BoundField]]:
         return [

@@ -3,6 +3,7 @@ providers, the planning policy and a programme's resource-allocation scheme. Who
 change them, bad input explained and kept, and another organisation's records not found."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -38,6 +39,11 @@ def provider(icb):
     return Provider.objects.create(
         commissioner=icb, name="Riverside Hydrotherapy", quality_rating="good"
     )
+
+
+def text(body: str) -> str:
+    """A page's words without its tags, spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
 
 
 def date_fields(name: str, day: datetime.date) -> dict[str, str]:
@@ -77,7 +83,9 @@ def test_the_catalogue_shows_prices_what_cannot_be_bought_and_the_evidence_with_
     client, commissioner, icb, scene
 ):
     client.force_login(commissioner)
-    body = client.get(reverse("web:catalogue", args=[icb.pk])).content.decode()
+    page = client.get(reverse("web:catalogue", args=[icb.pk])).content.decode()
+    assert reverse("web:catalogue-item-add", args=[icb.pk]) in page
+    body = text(page)
     assert "Hydrotherapy" in body
     assert "£45.00 a session" in body
     assert "£60.00 a session" in body  # the cap
@@ -85,7 +93,6 @@ def test_the_catalogue_shows_prices_what_cannot_be_bought_and_the_evidence_with_
     assert "Cannot be bought: gambling" in body
     assert "Conditional: helps some people" in body
     assert "Source: NICE guideline NG217 (epilepsies) and Cochrane reviews" in body
-    assert reverse("web:catalogue-item-add", args=[icb.pk]) in body
 
 
 def test_the_catalogue_link_takes_someone_who_works_for_one_commissioner_straight_to_it(
@@ -206,6 +213,27 @@ def test_an_evidence_row_without_a_source_is_refused_against_that_row(client, co
     assert "Evidence row 2: name the source of the rating." in body
     assert 'href="#evidence-2-source"' in body
     assert 'value="Multiple sclerosis"' in body
+    assert not CatalogueItem.objects.exists()
+
+
+def test_every_problem_is_shown_at_once_a_bad_code_a_missing_name_and_an_unrated_row(
+    client, commissioner, icb
+):
+    client.force_login(commissioner)
+    response = client.post(
+        reverse("web:catalogue-item-add", args=[icb.pk]),
+        item_fields(
+            code="Music therapy",
+            name="",
+            **{"evidence-1-rating": "", "evidence-1-source": ""},
+        ),
+    )
+    body = response.content.decode()
+    assert "A code is lower-case letters, digits and hyphens, up to 48 characters." in body
+    assert "Give the item a name." in body
+    assert "Evidence row 1: choose a rating." in body
+    assert "Evidence row 1: name the source of the rating." in body
+    assert 'value="Music therapy"' in body
     assert not CatalogueItem.objects.exists()
 
 

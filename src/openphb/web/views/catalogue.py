@@ -101,6 +101,7 @@ def item_row(version: CatalogueVersion) -> dict[str, Any]:
     per = PER_UNIT.get(version.unit, version.unit)
     return {
         "version": version,
+        "per": per,
         "price": f"{format_pence(version.reference_price)} {per}",
         "cap": f"{format_pence(version.price_cap)} {per}" if version.price_cap is not None else "",
         "legal": legal_status_text(version.legal_status),
