@@ -19,7 +19,7 @@ from openphb.registry.selectors import circumstances_on, has_unpaid_carer_on
 from . import calculations
 from .catalogue import check_acts_for
 from .models import Assessment, SharedHow
-from .selectors import scheme_current
+from .selectors import latest_assessment, scheme_current
 
 
 def facts_on(*, patient: Patient, on: datetime.date) -> frozenset[str]:
@@ -134,10 +134,10 @@ def indicative_share(
         raise ValidationError(
             f"The indicative budget was already shared on {assessment.shared_on:%-d %B %Y}."
         )
-    newer = Assessment.objects.filter(
-        patient=assessment.patient, programme=assessment.programme, pk__gt=assessment.pk
-    )
-    if newer.exists():
+    # The same assessment a plan starts from: the latest by date (a backdated one recorded
+    # afterwards does not replace a later one).
+    latest = latest_assessment(patient_id=assessment.patient_id, programme=assessment.programme)
+    if latest is not None and latest.pk != assessment.pk:
         raise ValidationError("A newer assessment replaces this one; share that instead.")
     assessment.shared_on = on
     assessment.shared_how = how
