@@ -1,5 +1,7 @@
 """Demo money: funding streams and their allocations, a named overdraft policy, and a budget
 for everyone whose continuing-healthcare budget is live, paid quarter by quarter to today.
+(Budgets that come from care plans, the demo budget holder's among them, are approved in
+demo/planning.py and paid the same way.)
 
 The streams are the ones the programme lives on: continuing healthcare and long-term
 conditions (from the Department of Health through the NHS), the council's social-care
@@ -25,7 +27,6 @@ from openphb.enrolment.stages import Stage
 from openphb.funding.models import FundingStream
 from openphb.funding.services import allocation_record, overdraft_policy_create, stream_create
 from openphb.organisations.models import Organisation
-from openphb.registry.models import Patient
 
 ACTOR = Actor.system_job("demo-data")
 Say = Callable[[str], None]
@@ -109,7 +110,6 @@ MENU = [
     ("Payroll and support service for employing a personal assistant", "support", 360),
 ]
 SOCIAL_CARE_LINE = ("Council-funded help at home, 5 hours a week", "personal_care", 6_500)
-SEIZURE_DOG = ("Seizure-alert dog, trained and placed", "equipment", 8_000)
 
 
 def build(*, orgs: dict[str, Organisation], seed: int, say: Say) -> None:
@@ -127,16 +127,13 @@ def build(*, orgs: dict[str, Organisation], seed: int, say: Say) -> None:
         .order_by("pk")
     )
     have = set(Budget.objects.values_list("source_ref", flat=True))
+    # People whose approved care plan made their budget (demo/planning.py) get no other.
+    funded = set(Budget.objects.values_list("patient_id", flat=True))
     for enrolment in live:
-        if f"enrolment:{enrolment.pk}" in have:
+        if f"enrolment:{enrolment.pk}" in have or enrolment.patient_id in funded:
             continue
         with transaction.atomic():
             _budget_for(enrolment, streams, orgs, rng, today)
-        made += 1
-    holder = Patient.objects.filter(account__username="holder").first()
-    if holder is not None and "demo:holder" not in have:
-        with transaction.atomic():
-            _holder_budget(holder, streams, orgs, today)
         made += 1
     if made:
         say(f"Budgets: {made} created and paid to {today:%-d %B %Y}.")
@@ -226,52 +223,10 @@ def _budget_for(
         lines=lines,
         source_ref=f"enrolment:{enrolment.pk}",
     )
-    _pay_quarterly(budget, today)
+    pay_quarterly(budget, today)
 
 
-def _holder_budget(
-    patient: Patient,
-    streams: dict[str, FundingStream],
-    orgs: dict[str, Organisation],
-    today: datetime.date,
-) -> None:
-    chosen = [MENU[0], MENU[1], MENU[3], SEIZURE_DOG]
-    lines = [
-        LineSpec(
-            item_ref=f"item-{n}",
-            description=description,
-            category=category,
-            stream=streams["chc"],
-            holding=Holding.DIRECT_PAYMENT,
-            amount=pounds * POUND,
-        )
-        for n, (description, category, pounds) in enumerate(chosen, start=1)
-    ]
-    description, category, pounds = SOCIAL_CARE_LINE
-    lines.append(
-        LineSpec(
-            item_ref="council-1",
-            description=description,
-            category=category,
-            stream=streams["havering-social-care"],
-            holding=Holding.DIRECT_PAYMENT,
-            amount=pounds * POUND,
-        )
-    )
-    starts = datetime.date(today.year if today.month >= 4 else today.year - 1, 4, 1)
-    budget = budget_create(
-        actor=ACTOR,
-        patient=patient,
-        commissioner=orgs["DM0D1"],
-        starts_on=starts,
-        ends_on=datetime.date(starts.year + 1, 3, 31),
-        lines=lines,
-        source_ref="demo:holder",
-    )
-    _pay_quarterly(budget, today)
-
-
-def _pay_quarterly(budget: Budget, today: datetime.date) -> None:
+def pay_quarterly(budget: Budget, today: datetime.date) -> None:
     """A quarter's share of each line at the start of every quarter up to today. Direct
     payments and third parties are set aside first, then paid; notional lines are paid to the
     provider. The next quarter's direct payment is already set aside."""

@@ -38,6 +38,7 @@ from openphb.registry.selectors import patient_ids_by_nhs_number
 from openphb.registry.services import sign_in_link
 
 from . import money as demo_money
+from . import planning as demo_planning
 from . import population
 from . import programmes as demo_programmes
 from .models import DemoWorld
@@ -184,6 +185,7 @@ AREAS = {
 # username -> (role, first, last, organisations)
 USERS = {
     "commissioner": (Role.COMMISSIONER, "Chidi", "Okafor", ["DM0D1", "DM0B1"]),
+    "commissioner2": (Role.COMMISSIONER, "Sunita", "Rao", ["DM0D1", "DM0B1"]),
     "coordinator": (Role.CARE_COORDINATOR, "Grace", "Mensah", ["DM0D1", "DM0B1"]),
     "clinician": (Role.CLINICAL_REVIEWER, "Priya", "Shah", ["DM0D1", "DM0B1"]),
     "finance": (Role.FINANCE_OFFICER, "Tom", "Baker", ["DM0D1", "DM0B1"]),
@@ -446,6 +448,7 @@ def build(
         _users(orgs, password, say)
     demo_programmes.build(orgs=orgs, seed=seed, say=say)
     demo_money.build(orgs=orgs, seed=seed, say=say)
+    demo_planning.build(orgs=orgs, seed=seed, say=say)
     with transaction.atomic():
         world, _ = DemoWorld.objects.get_or_create(defaults={"seed": seed, "patients": patients})
         if patients > world.patients:
