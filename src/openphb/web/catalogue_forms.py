@@ -258,7 +258,7 @@ class ItemForm(forms.Form):
         service counts only the rows filled in; the page counts them all)."""
         if not hasattr(error, "error_dict"):
             return error
-        errors: dict[str, list[str]] = {}
+        errors: dict[str | None, list[str]] = {}
         for field, messages in error.message_dict.items():
             if field != "evidence":
                 errors.setdefault(field, []).extend(messages)
@@ -266,7 +266,7 @@ class ItemForm(forms.Form):
             for message in messages:
                 match = re.match(r"^Evidence row (\d+): (.*)$", message)
                 if match is None or not 0 < int(match[1]) <= len(self._row_of_spec):
-                    errors.setdefault(None, []).append(message)  # type: ignore[call-overload]
+                    errors.setdefault(None, []).append(message)
                     continue
                 n = self._row_of_spec[int(match[1]) - 1]
                 part = _evidence_part(match[2])

@@ -237,6 +237,30 @@ def test_every_problem_is_shown_at_once_a_bad_code_a_missing_name_and_an_unrated
     assert not CatalogueItem.objects.exists()
 
 
+def test_a_condition_rated_twice_is_refused_against_the_row_as_the_page_numbers_it(
+    client, commissioner, icb
+):
+    client.force_login(commissioner)
+    response = client.post(
+        reverse("web:catalogue-item-add", args=[icb.pk]),
+        item_fields(
+            code="music-therapy",
+            **{
+                "evidence-3-condition_code": "84757009",
+                "evidence-3-condition": "Epilepsy",
+                "evidence-3-rating": "recommended",
+                "evidence-3-source": "Cochrane review",
+            },
+        ),
+    )
+    body = response.content.decode()
+    # The service counts the two rows filled in; the page says which of its three it was.
+    assert "Evidence row 3: that condition is rated twice." in body
+    assert 'href="#evidence-3-condition"' in body
+    assert 'value="Cochrane review"' in body
+    assert not CatalogueItem.objects.exists()
+
+
 def test_a_code_already_in_the_catalogue_is_refused(client, commissioner, icb, scene):
     client.force_login(commissioner)
     response = client.post(

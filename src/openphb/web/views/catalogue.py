@@ -199,7 +199,9 @@ def _item_form_again(
     item: CatalogueItem | None = None,
 ) -> HttpResponse:
     """The form as typed, with another empty evidence row: nothing is checked or saved."""
-    typed = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"}
+    typed: dict[str, object] = {
+        key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"
+    }
     typed["retired"] = "retired" in request.POST
     form = ItemForm(initial=typed, adding=item is None, rows=rows)
     return render(
