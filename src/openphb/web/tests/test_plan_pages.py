@@ -711,8 +711,12 @@ def test_the_review_worklist_puts_the_most_overdue_first(
     Review.objects.filter(plan=approved).update(due_on=today() - datetime.timedelta(days=3))
     Review.objects.filter(plan=other).update(due_on=today() - datetime.timedelta(days=10))
     client.force_login(coordinator)
-    page = text_of(client.get(reverse("web:plan-queues"), {"queue": "reviews"}))
+    response = client.get(reverse("web:plan-queues"), {"queue": "reviews"})
+    page = text_of(response)
     assert page.index("YOUNGER, Zed") < page.index("ADEYEMI, Sam")
+    review = Review.objects.get(plan=approved)
+    record = reverse("web:plan-review-record", args=[approved.pk, review.pk])
+    assert record in response.content.decode()
     assert "10 days overdue" in page
     assert "3 days overdue" in page
 
