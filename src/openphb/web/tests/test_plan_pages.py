@@ -810,3 +810,22 @@ def test_the_navigation_offers_care_plans_to_those_who_may_see_them(client, clin
     assert reverse("web:plan-queues") in client.get(reverse("web:home")).content.decode()
     client.force_login(holder)
     assert reverse("web:my-plan") in client.get(reverse("web:home")).content.decode()
+
+
+def test_a_review_that_revises_the_plan_opens_the_new_draft(client, coordinator, approved):
+    review = Review.objects.get(plan=approved)
+    outcome = approved.outcomes.get()
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("web:plan-review-record", args=[approved.pk, review.pk]),
+        {
+            f"progress_{outcome.pk}": "no_change",
+            "summary": "Seizures are more frequent; more hydrotherapy.",
+            "result": "revise",
+            **date_fields("on", today()),
+        },
+    )
+    revision = CarePlan.objects.get(first=approved.first, version=2)
+    assert response["Location"] == reverse("web:plan-detail", args=[revision.pk])
+    assert revision.status == Status.DRAFT
+    assert "Seizures are more frequent" in revision.revision_reason
