@@ -1,0 +1,164 @@
+"""Care plan pages after approval: the person's plain-English view of their plan, the review
+worklist (most overdue first), recording a review, revising, asking for a review and ending."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from tests import factories
+
+from openphb.audit.services import Actor
+from openphb.planning import services
+from openphb.planning.models import CarePlan, Review
+from openphb.planning.tests.journeys import approve, build
+from openphb.planning.workflow import Status
+
+from .steps import date_fields, text_of, today
+
+pytestmark = pytest.mark.django_db
+
+
+# --- The budget holder ------------------------------------------------------------------------
+
+
+def test_the_budget_holder_reads_their_plan_in_plain_english(client, holder, approved):
+    client.force_login(holder)
+    response = client.get(reverse("web:my-plan"))
+    assert response["Location"] == reverse("web:plan-detail", args=[approved.pk])
+    page = text_of(client.get(response["Location"]))
+    assert "Your care plan" in page
+    assert f"This plan was agreed on {today():%-d %B %Y}." in page
+    assert "Your indicative budget" in page
+    assert "is £7,000.00 a year" in page
+    assert "The plan agreed £14,340.00" in page
+    assert "Swimming again without fear of a seizure." in page
+    assert "Hydrotherapy : £2,340.00 (1 session every week at £45.00)" in page
+    assert "The NHS arranges it and pays for it" not in page  # held as direct payments
+    assert "Paid as a direct payment" in page
+    assert (
+        "Reflexology was not agreed: clinical guidance does not support it. "
+        "Anna wrote: “No evidence.”" in page
+    )
+    assert "First review (within 3 months): due by" in page
+    assert "Ask for a decision to be looked at again" in page
+
+
+def test_a_holder_sees_only_their_own_plans(client, holder, approved, icb):
+    other = factories.patient(commissioner=icb)
+    plan = services.plan_start(actor=Actor.system_job("test"), patient=other, starts_on=today())
+    client.force_login(holder)
+    assert client.get(reverse("web:plan-detail", args=[plan.pk])).status_code == 404
+    assert client.get(reverse("web:plan-approve", args=[approved.pk])).status_code == 403
+
+
+# --- Reviews ----------------------------------------------------------------------------------
+
+
+def test_the_review_worklist_puts_the_most_overdue_first(
+    client, coordinator, approved, scene, clinician, commissioner, icb
+):
+    later = factories.patient(commissioner=icb, given_name="Zed", family_name="Younger")
+    factories.condition(later, *factories.EPILEPSY)
+    enrolment = factories.accepted_enrolment(programme=scene.programme, patient=later)
+    other = services.plan_start(
+        actor=Actor(user=coordinator), patient=later, starts_on=today(), enrolment=enrolment
+    )
+    approve(build(scene, other, coordinator), coordinator, clinician, commissioner)
+    Review.objects.filter(plan=approved).update(due_on=today() - datetime.timedelta(days=3))
+    Review.objects.filter(plan=other).update(due_on=today() - datetime.timedelta(days=10))
+    client.force_login(coordinator)
+    response = client.get(reverse("web:plan-queues"), {"queue": "reviews"})
+    page = text_of(response)
+    assert page.index("YOUNGER, Zed") < page.index("ADEYEMI, Sam")
+    review = Review.objects.get(plan=approved)
+    record = reverse("web:plan-review-record", args=[approved.pk, review.pk])
+    assert record in response.content.decode()
+    assert "10 days overdue" in page
+    assert "3 days overdue" in page
+
+
+def test_a_review_records_progress_per_outcome_and_continues(client, coordinator, approved):
+    review = Review.objects.get(plan=approved)
+    outcome = approved.outcomes.get()
+    client.force_login(coordinator)
+    url = reverse("web:plan-review-record", args=[approved.pk, review.pk])
+    missing = client.post(url, {"summary": "Going well.", "result": "continue"})
+    assert missing.status_code == 400
+    assert f"Say how this is going: {outcome.what_matters}" in text_of(missing)
+    client.post(
+        url,
+        {
+            f"progress_{outcome.pk}": "progressing",
+            f"note_{outcome.pk}": "Swims most weeks.",
+            "summary": "Going well.",
+            "result": "continue",
+            **date_fields("on", today()),
+        },
+    )
+    review.refresh_from_db()
+    assert (review.completed_on, review.result) == (today(), "continue")
+    assert review.progress.get().note == "Swims most weeks."
+    assert Review.objects.filter(plan=approved, completed_on__isnull=True).exists()
+
+
+def test_a_revision_is_a_new_version_and_the_old_one_stays_viewable(client, coordinator, approved):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("web:plan-revise", args=[approved.pk]),
+        {"reason": "Seizures more frequent.", **date_fields("starts_on", today())},
+    )
+    revision = CarePlan.objects.get(first=approved.first, version=2)
+    assert response["Location"] == reverse("web:plan-detail", args=[revision.pk])
+    page = text_of(client.get(response["Location"]))
+    assert "Care plan, version 2" in page
+    assert "This version revises version 1: Seizures more frequent." in page
+    assert "Version 1" in page
+    assert (
+        reverse("web:plan-detail", args=[approved.pk])
+        in client.get(response["Location"]).content.decode()
+    )
+    assert client.get(reverse("web:plan-detail", args=[approved.pk])).status_code == 200
+
+
+def test_a_review_is_requested_after_a_significant_change(client, coordinator, approved):
+    client.force_login(coordinator)
+    client.post(
+        reverse("web:plan-review-request", args=[approved.pk]),
+        {"reason": "Admitted to hospital after a fall."},
+    )
+    approved.refresh_from_db()
+    assert approved.status == Status.REVIEW_DUE
+    review = Review.objects.get(plan=approved, completed_on__isnull=True)
+    assert review.kind == "requested"
+
+
+def test_a_commissioner_ends_a_plan_and_its_budget(client, commissioner, coordinator, approved):
+    client.force_login(coordinator)
+    assert client.get(reverse("web:plan-end", args=[approved.pk])).status_code == 403
+    client.force_login(commissioner)
+    client.post(
+        reverse("web:plan-end", args=[approved.pk]),
+        {"reason": "Sam moved to Scotland.", **date_fields("on", today())},
+    )
+    approved.refresh_from_db()
+    assert approved.status == Status.ENDED
+    assert approved.budget.status == "ended"
+
+
+def test_a_review_that_revises_the_plan_opens_the_new_draft(client, coordinator, approved):
+    review = Review.objects.get(plan=approved)
+    outcome = approved.outcomes.get()
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("web:plan-review-record", args=[approved.pk, review.pk]),
+        {
+            f"progress_{outcome.pk}": "no_change",
+            "summary": "Seizures are more frequent; more hydrotherapy.",
+            "result": "revise",
+            **date_fields("on", today()),
+        },
+    )
+    revision = CarePlan.objects.get(first=approved.first, version=2)
+    assert response["Location"] == reverse("web:plan-detail", args=[revision.pk])
+    assert revision.status == Status.DRAFT
+    assert "Seizures are more frequent" in revision.revision_reason
