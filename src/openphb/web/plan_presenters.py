@@ -8,7 +8,8 @@ from openphb.budgets.models import Holding
 from openphb.ledger.services import format_pence
 from openphb.planning import workflow
 from openphb.planning.calculations import FREQUENCIES
-from openphb.planning.models import CarePlan, Decision, PlanItem, Unit
+from openphb.planning.decisions import NO_CONCERNS
+from openphb.planning.models import CarePlan, Decision, ItemDecision, PlanItem, Unit
 from openphb.planning.rules import ITEM_FLAGS_NEEDING_CLINICIAN, DeclineReason, Flag
 from openphb.planning.workflow import Status
 
@@ -141,6 +142,23 @@ def decision_sentence(item: PlanItem) -> str:
     if item.decision == Decision.APPROVED:
         return f"{item.name} was agreed."
     return f"{item.name} is waiting for a decision."
+
+
+def history_sentence(row: ItemDecision) -> str:
+    """One decision in the person's list of every decision: what, how, and the reviewer's own
+    words (the note recorded when the rest of a plan is approved at the end of the clinical
+    review is the system's, not theirs)."""
+    who = row.by.display_name if row.by else row.by_label
+    text = f"{row.item.name}, {row.get_decision_display().lower()}"
+    if row.reason:
+        text += f" ({row.get_reason_display().lower()})"
+    if row.conditions:
+        text += f", on these conditions: {row.conditions}"
+    if row.note == NO_CONCERNS:
+        return f"{text} by {who}: no concerns were raised about it."
+    if row.note:
+        return f"{text}. {who} wrote: “{row.note}”"
+    return f"{text}."
 
 
 HOLDING_PLAIN: dict[str, str] = {

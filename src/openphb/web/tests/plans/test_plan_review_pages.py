@@ -41,6 +41,9 @@ def test_the_budget_holder_reads_their_plan_in_plain_english(client, holder, app
     )
     assert "First review (within 3 months): due by" in page
     assert "Ask for a decision to be looked at again" in page
+    assert "Hydrotherapy, approved by Anna" in page
+    assert "no concerns were raised about it." in page
+    assert "No concerns flagged" not in page  # the system's note is not quoted as the reviewer's
 
 
 def test_a_holder_sees_only_their_own_plans(client, holder, approved, icb):
