@@ -5,9 +5,8 @@ import os
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import pytest  # noqa: E402
-
-from tests import factories  # noqa: E402
+import pytest
+from tests import factories
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -84,3 +83,36 @@ def _postgres_only(request):
 
     if connection.vendor != "postgresql":
         pytest.skip("means something only on PostgreSQL (DATABASE_URL=postgres://...)")
+
+
+# Care and support planning: an epilepsy programme with its scheme, stream and catalogue, and
+# Sam, who has epilepsy (see `factories.planning_scene`).
+
+
+@pytest.fixture
+def scene(icb):
+    return factories.planning_scene(commissioner=icb)
+
+
+@pytest.fixture
+def person(icb):
+    someone = factories.patient(commissioner=icb, given_name="Sam", family_name="Adeyemi")
+    factories.condition(someone, *factories.EPILEPSY)
+    return someone
+
+
+@pytest.fixture
+def enrolment(scene, person):
+    return factories.accepted_enrolment(programme=scene.programme, patient=person)
+
+
+@pytest.fixture
+def clinician(icb):
+    return factories.user(
+        username="clinician", role="clinical_reviewer", organisations=(icb,), first_name="Anna"
+    )
+
+
+@pytest.fixture
+def second_commissioner(icb):
+    return factories.user(username="approver2", role="commissioner", organisations=(icb,))

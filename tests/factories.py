@@ -208,6 +208,15 @@ def budget(
 
 
 EPILEPSY = ("84757009", "Epilepsy")
+
+
+def levels(**chosen: str) -> dict[str, str]:
+    """A level in every default care domain: 'none' unless chosen, e.g. mobility='high'."""
+    from openphb.planning.calculations import DEFAULT_DOMAINS
+
+    return {code: chosen.get(code, "none") for code, _ in DEFAULT_DOMAINS}
+
+
 NICE = "NICE guideline NG217 (epilepsies) and Cochrane reviews"
 
 

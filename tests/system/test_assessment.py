@@ -17,18 +17,6 @@ from .test_programmes import main_menu, shown, summary_row
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def scene(icb):
-    return factories.planning_scene(commissioner=icb)
-
-
-@pytest.fixture
-def person(icb):
-    someone = factories.patient(commissioner=icb, given_name="Sam", family_name="Adeyemi")
-    factories.condition(someone, *factories.EPILEPSY)
-    return someone
-
-
 def choose_level(page: Page, domain: str, level: str) -> None:
     page.get_by_role("group", name=domain).get_by_role("radio", name=level, exact=True).check()
 

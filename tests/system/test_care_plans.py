@@ -23,18 +23,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def scene(icb):
-    return factories.planning_scene(commissioner=icb)
-
-
-@pytest.fixture
-def person(icb):
-    someone = factories.patient(commissioner=icb, given_name="Sam", family_name="Adeyemi")
-    factories.condition(someone, *factories.EPILEPSY)
-    return someone
-
-
-@pytest.fixture
 def assessed(scene, person, coordinator):
     """Sam accepted the offer and has had their needs assessed: £7,000 a year."""
     enrolment = factories.accepted_enrolment(programme=scene.programme, patient=person)

@@ -12,33 +12,6 @@ from .planning_helpers import TODAY, Caller, levels
 
 
 @pytest.fixture
-def scene(icb):
-    return factories.planning_scene(commissioner=icb)
-
-
-@pytest.fixture
-def person(icb):
-    someone = factories.patient(commissioner=icb, given_name="Sam", family_name="Adeyemi")
-    factories.condition(someone, *factories.EPILEPSY)
-    return someone
-
-
-@pytest.fixture
-def enrolment(scene, person):
-    return factories.accepted_enrolment(programme=scene.programme, patient=person)
-
-
-@pytest.fixture
-def clinician(icb):
-    return factories.user(username="clinician", role="clinical_reviewer", organisations=(icb,))
-
-
-@pytest.fixture
-def second_commissioner(icb):
-    return factories.user(username="approver2", role="commissioner", organisations=(icb,))
-
-
-@pytest.fixture
 def holder(person):
     user = factories.user(username="sam", role="budget_holder")
     person.account = user

@@ -3,9 +3,10 @@ bodies."""
 
 import datetime
 
+from tests import factories
+
 from openphb.accounts.services import api_token_create
 from openphb.audit.services import Actor
-from openphb.planning.calculations import DEFAULT_DOMAINS
 
 TODAY = datetime.date.today()
 GAMBLING_RULE = (
@@ -48,8 +49,7 @@ def bearer(user):
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-def levels(**chosen):
-    return {code: chosen.get(code, "none") for code, _ in DEFAULT_DOMAINS}
+levels = factories.levels
 
 
 class Caller:

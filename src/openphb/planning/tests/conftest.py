@@ -1,40 +1,13 @@
+"""Planning test fixtures: Sam assessed at £7,000 a year, and a draft plan (the scene, Sam,
+the clinician and a second commissioner are in the root conftest)."""
+
+import datetime
+
 import pytest
-from tests import factories
+from tests.factories import levels
 
 from openphb.audit.services import Actor
 from openphb.planning import assessing, services
-from openphb.planning.calculations import DEFAULT_DOMAINS
-
-
-@pytest.fixture
-def scene(icb):
-    return factories.planning_scene(commissioner=icb)
-
-
-@pytest.fixture
-def person(icb):
-    someone = factories.patient(commissioner=icb, given_name="Sam", family_name="Adeyemi")
-    factories.condition(someone, *factories.EPILEPSY)
-    return someone
-
-
-@pytest.fixture
-def clinician(icb):
-    return factories.user(username="clinician", role="clinical_reviewer", organisations=(icb,))
-
-
-@pytest.fixture
-def second_commissioner(icb):
-    return factories.user(username="approver2", role="commissioner", organisations=(icb,))
-
-
-def levels(**chosen: str) -> dict[str, str]:
-    return {code: chosen.get(code, "none") for code, _ in DEFAULT_DOMAINS}
-
-
-@pytest.fixture
-def enrolment(scene, person):
-    return factories.accepted_enrolment(programme=scene.programme, patient=person)
 
 
 @pytest.fixture
@@ -48,8 +21,6 @@ def assessment(enrolment, coordinator):
 
 @pytest.fixture
 def draft(assessment, person, coordinator):
-    import datetime
-
     return services.plan_start(
         actor=Actor(user=coordinator),
         patient=person,

@@ -16,7 +16,6 @@ from openphb.planning import assessing, decisions, services
 from openphb.planning.models import Approval
 from openphb.planning.workflow import Status
 
-from .conftest import levels
 from .journeys import build
 
 
@@ -32,7 +31,7 @@ def test_five_simultaneous_approvals_activate_the_plan_and_create_its_budget_onc
     factories.condition(person, *factories.EPILEPSY)
     enrolment = factories.accepted_enrolment(programme=scene.programme, patient=person)
     assessment = assessing.assessment_record(
-        actor=Actor(user=coordinator), enrolment=enrolment, levels=levels(mobility="high")
+        actor=Actor(user=coordinator), enrolment=enrolment, levels=factories.levels(mobility="high")
     )
     plan = services.plan_start(
         actor=Actor(user=coordinator),

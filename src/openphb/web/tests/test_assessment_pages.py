@@ -20,29 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def scene(icb):
-    return factories.planning_scene(commissioner=icb)
-
-
-@pytest.fixture
-def person(icb):
-    someone = factories.patient(commissioner=icb, given_name="Sam", family_name="Adeyemi")
-    factories.condition(someone, *factories.EPILEPSY)
-    return someone
-
-
-@pytest.fixture
-def enrolment(scene, person):
-    return factories.accepted_enrolment(programme=scene.programme, patient=person)
-
-
-@pytest.fixture
 def elsewhere_coordinator(other_icb):
     return factories.user(username="elsewhere", role="care_coordinator", organisations=(other_icb,))
 
 
-def levels(**chosen: str) -> dict[str, str]:
-    return {code: chosen.get(code, "none") for code, _ in DEFAULT_DOMAINS}
+levels = factories.levels
 
 
 def level_fields(**chosen: str) -> dict[str, str]:

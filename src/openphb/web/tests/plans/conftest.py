@@ -14,34 +14,10 @@ from .steps import today
 
 
 @pytest.fixture
-def scene(icb):
-    return factories.planning_scene(commissioner=icb)
-
-
-@pytest.fixture
-def person(icb):
-    someone = factories.patient(commissioner=icb, given_name="Sam", family_name="Adeyemi")
-    factories.condition(someone, *factories.EPILEPSY)
-    return someone
-
-
-@pytest.fixture
-def clinician(icb):
-    return factories.user(
-        username="clinician", role="clinical_reviewer", organisations=(icb,), first_name="Anna"
-    )
-
-
-@pytest.fixture
 def second_clinician(icb):
     return factories.user(
         username="clinician2", role="clinical_reviewer", organisations=(icb,), first_name="Ben"
     )
-
-
-@pytest.fixture
-def second_commissioner(icb):
-    return factories.user(username="approver2", role="commissioner", organisations=(icb,))
 
 
 @pytest.fixture
