@@ -345,12 +345,14 @@ class ItemSpec:
     ends_on: datetime.date | None = None
 
 
-def _legal_refusal(spec: ItemSpec) -> str:
-    """Why the law excludes the item ('' when it does not): the catalogue's status, or what a
-    free-text item says it is."""
-    if spec.catalogue_version is not None and spec.catalogue_version.legal_status != "allowed":
-        return rules.refusal(spec.catalogue_version.legal_status)
-    found = rules.exclusion_in_text(f"{spec.name} {spec.details}")
+def legal_refusal(
+    *, name: str, details: str = "", catalogue_version: CatalogueVersion | None = None
+) -> str:
+    """Why the law excludes an item ('' when it does not): the catalogue's status, or what a
+    free-text item says it is. Forms may ask before the rest of an entry is complete."""
+    if catalogue_version is not None and catalogue_version.legal_status != LegalStatus.ALLOWED:
+        return rules.refusal(catalogue_version.legal_status)
+    found = rules.exclusion_in_text(f"{name} {details}")
     if found != LegalStatus.ALLOWED:
         return rules.refusal(found)
     return ""
@@ -359,7 +361,9 @@ def _legal_refusal(spec: ItemSpec) -> str:
 def _item_values(plan: CarePlan, spec: ItemSpec) -> dict[str, object]:
     """Validate an item for this plan and work out its cost and flags. Raises
     ValidationError, the legal exclusion first and on its own."""
-    refusal = _legal_refusal(spec)
+    refusal = legal_refusal(
+        name=spec.name, details=spec.details, catalogue_version=spec.catalogue_version
+    )
     if refusal:
         raise ValidationError({"name": refusal})
     starts_on = spec.starts_on or plan.starts_on

@@ -166,6 +166,15 @@ def _item_form(
     saved = submit(form, lambda _: save(form))
     if saved is not None:
         return redirect(plan_page(plan, "items"))
+    if form.is_bound and not form.is_valid() and "name" not in form.errors:
+        # What the law excludes is said at once, whatever else is still to fill in.
+        refusal = services.legal_refusal(
+            name=form.data.get("name", ""),
+            details=form.data.get("details", ""),
+            catalogue_version=catalogue,
+        )
+        if refusal:
+            form.add_error("name", refusal)
     return render_form(
         request,
         "plans/item_form.html",

@@ -321,3 +321,17 @@ def test_the_navigation_offers_care_plans_to_those_who_may_see_them(client, clin
     assert reverse("web:plan-queues") in client.get(reverse("web:home")).content.decode()
     client.force_login(holder)
     assert reverse("web:my-plan") in client.get(reverse("web:home")).content.decode()
+
+
+def test_an_excluded_purchase_is_named_at_once_even_before_the_rest_is_filled_in(
+    client, coordinator, draft
+):
+    client.force_login(coordinator)
+    url = reverse("web:plan-item-add", args=[draft.pk]) + "?catalogue=free"
+    response = client.post(url, {"name": "Online gambling credit", "unit_price": "20"})
+    page = text_of(response)
+    assert response.status_code == 400
+    assert "A personal health budget cannot be used for gambling." in page
+    assert "Choose a category." in page  # the rest is still asked for
+    assert 'value="Online gambling credit"' in response.content.decode()
+    assert not PlanItem.objects.exists()
