@@ -9,7 +9,14 @@ from openphb.ledger.services import format_pence
 from openphb.planning import workflow
 from openphb.planning.calculations import FREQUENCIES
 from openphb.planning.decisions import NO_CONCERNS
-from openphb.planning.models import CarePlan, Decision, ItemDecision, PlanItem, Unit
+from openphb.planning.models import (
+    CarePlan,
+    Decision,
+    ItemDecision,
+    PlanItem,
+    Reconsideration,
+    Unit,
+)
 from openphb.planning.rules import ITEM_FLAGS_NEEDING_CLINICIAN, DeclineReason, Flag
 from openphb.planning.workflow import Status
 
@@ -125,6 +132,16 @@ def _lower_first(text: str) -> str:
 
 def decided_by(item: PlanItem) -> str:
     return item.decided_by.display_name if item.decided_by else ""
+
+
+def asked_by(asked: Reconsideration) -> str:
+    """Who asked for a reconsideration, by name (the label recorded when they have no account)."""
+    return asked.requested_by.display_name if asked.requested_by else asked.requested_by_label
+
+
+def reconsidered_by(asked: Reconsideration) -> str:
+    """Who decided a reconsideration, by name."""
+    return asked.decided_by.display_name if asked.decided_by else asked.decided_by_label
 
 
 def decision_sentence(item: PlanItem) -> str:

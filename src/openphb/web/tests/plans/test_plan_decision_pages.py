@@ -240,3 +240,35 @@ def test_a_reduction_is_reconsidered_by_a_commissioner(
     client.post(decide, {"verdict": "changed", "reasons": "Revise to add support."})
     asked.refresh_from_db()
     assert asked.verdict == "changed"
+
+
+def test_who_asked_for_a_reconsideration_is_named_not_shown_by_their_sign_in(
+    client, holder, approved, clinician, second_clinician, coordinator
+):
+    holder.last_name = "Adeyemi"
+    holder.save(update_fields=["last_name"])
+    reflexology = approved.items.get(name="Reflexology")
+    client.force_login(holder)
+    client.post(
+        reverse("web:plan-reconsider", args=[approved.pk]),
+        {"what": str(reflexology.pk), "grounds": "It helps me sleep."},
+    )
+    asked = Reconsideration.objects.get()
+    client.force_login(second_clinician)
+    pages = [
+        reverse("web:plan-queues") + "?queue=reconsiderations",
+        reverse("web:plan-detail", args=[approved.pk]),
+        reverse("web:reconsideration-decide", args=[asked.pk]),
+    ]
+    for url in pages:
+        page = text_of(client.get(url))
+        assert "Sam Adeyemi" in page, url
+        assert holder.username not in page.split(), url
+    client.post(
+        reverse("web:reconsideration-decide", args=[asked.pk]),
+        {"verdict": "upheld", "reasons": "No trial supports it."},
+    )
+    client.force_login(coordinator)
+    page = text_of(client.get(reverse("web:plan-detail", args=[approved.pk])))
+    assert f"{second_clinician.display_name}, " in page
+    assert "clinician2" not in page
