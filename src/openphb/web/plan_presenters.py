@@ -34,6 +34,20 @@ def units(quantity: int, unit: str) -> str:
     return f"{quantity:,} {one if quantity == 1 else many}"
 
 
+PER_UNIT: dict[str, str] = {
+    Unit.HOUR: "an hour",
+    Unit.SESSION: "a session",
+    Unit.WEEK: "a week",
+    Unit.MONTH: "a month",
+    Unit.ONE_OFF: "one-off",
+}
+
+
+def per_unit(unit: str) -> str:
+    """How a price is quoted: '£16.50 an hour', '£550.00 one-off'."""
+    return PER_UNIT.get(unit, unit)
+
+
 def frequency(code: str) -> str:
     return FREQUENCIES[code][0] if code in FREQUENCIES else code
 
@@ -51,9 +65,12 @@ def cost_sum(item: PlanItem) -> str:
             item.annual_cost
         )
     times = FREQUENCIES[item.frequency][1] if item.frequency in FREQUENCIES else 0
+    how_often = frequency(item.frequency).lower()
+    if times != 1:  # 'once a year' says it already
+        how_often += f" ({times} times a year)"
     return (
-        f"{units(item.quantity, item.unit)} {TIMES} {frequency(item.frequency).lower()} "
-        f"({times} times a year) {TIMES} {price} = {format_pence(item.annual_cost)} a year"
+        f"{units(item.quantity, item.unit)} {TIMES} {how_often} "
+        f"{TIMES} {price} = {format_pence(item.annual_cost)} a year"
     )
 
 

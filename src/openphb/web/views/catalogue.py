@@ -45,6 +45,7 @@ from ..catalogue_forms import (
     policy_initial,
     provider_initial,
 )
+from ..plan_presenters import per_unit
 from .common import requires, signed_in, submit
 
 T = TypeVar("T")
@@ -88,17 +89,8 @@ def evidence_lines(version: CatalogueVersion) -> list[dict[str, str]]:
     ]
 
 
-PER_UNIT = {
-    "hour": "an hour",
-    "session": "a session",
-    "week": "a week",
-    "month": "a month",
-    "one_off": "one-off",
-}
-
-
 def item_row(version: CatalogueVersion) -> dict[str, Any]:
-    per = PER_UNIT.get(version.unit, version.unit)
+    per = per_unit(version.unit)
     return {
         "version": version,
         "per": per,

@@ -145,6 +145,7 @@ def test_choosing_from_the_catalogue_lists_its_current_items(client, coordinator
     page = text_of(client.get(reverse("web:plan-item-add", args=[draft.pk])))
     assert "Hydrotherapy: £45.00 a session" in page
     assert "Trained seizure-alert dog: £12,000.00 one-off" in page
+    assert "Personal assistant hours: £16.00 an hour" in page
     assert "describe something that is not in the catalogue" in page
 
 
@@ -165,6 +166,16 @@ def test_a_catalogue_item_comes_with_its_reference_price(client, coordinator, dr
     assert (
         f"2 sessions {TIMES} every week (52 times a year) {TIMES} £45.50 = £4,732.00 a year" in page
     )
+
+
+def test_an_item_bought_once_a_year_does_not_say_1_times_a_year(client, coordinator, draft, scene):
+    client.force_login(coordinator)
+    url = reverse("web:plan-item-add", args=[draft.pk])
+    hydro = scene.items.hydrotherapy
+    client.post(f"{url}?catalogue={hydro.pk}", item_post(scene, quantity="2", frequency="yearly"))
+    page = text_of(client.get(reverse("web:plan-detail", args=[draft.pk])))
+    assert f"2 sessions {TIMES} once a year {TIMES} £45.00 = £90.00 a year" in page
+    assert "1 times a year" not in page
 
 
 def test_a_one_off_item_is_bought_once(client, coordinator, draft, scene):
