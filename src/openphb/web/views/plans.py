@@ -145,11 +145,9 @@ def plan_start(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlanStartForm(
         request.POST or None,
         coordinators=coordinators_for(responsibility.answering if responsibility else None),
-        initial={
-            "starts_on": today,
-            "ends_on": services.default_end(today),
-            "coordinator": user.pk,
-        },
+        # The end is left blank, which means 12 months from whatever start is given: a
+        # filled-in end would stay behind when only the start is changed.
+        initial={"starts_on": today, "coordinator": user.pk},
     )
     plan = submit(
         form,

@@ -12,6 +12,7 @@ from tests import factories
 from openphb.audit.models import AuditEvent
 from openphb.audit.services import Actor
 from openphb.planning import services
+from openphb.planning.calculations import add_months
 from openphb.planning.models import CarePlan, PlanItem
 from openphb.planning.tests.journeys import build, catalogue_spec
 from openphb.planning.workflow import Status
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 # --- Starting a plan --------------------------------------------------------------------------
 
 
-def test_starting_a_plan_offers_twelve_months_and_the_coordinator_themself(
+def test_starting_a_plan_offers_today_twelve_months_and_the_coordinator_themself(
     client, coordinator, enrolment, assessment
 ):
     client.force_login(coordinator)
@@ -33,12 +34,32 @@ def test_starting_a_plan_offers_twelve_months_and_the_coordinator_themself(
     body = response.content.decode()
     assert response.status_code == 200
     assert "indicative budget of £7,000.00 a year" in text_of(response)
-    end = services.default_end(today())
-    for part, value in (("day", end.day), ("month", end.month), ("year", end.year)):
-        box = re.search(rf'<input[^>]*id="ends_on-{part}"[^>]*>', body)
-        assert box is not None
-        assert f'value="{value}"' in box.group(0)
+    assert "Leave it blank for 12 months from the start" in text_of(response)
+    for part, value in (("day", today().day), ("month", today().month), ("year", today().year)):
+        start = re.search(rf'<input[^>]*id="starts_on-{part}"[^>]*>', body)
+        end = re.search(rf'<input[^>]*id="ends_on-{part}"[^>]*>', body)
+        assert start is not None
+        assert end is not None
+        assert f'value="{value}"' in start.group(0)
+        assert 'value=""' in end.group(0) or "value=" not in end.group(0)
     assert f'<option value="{coordinator.pk}" selected' in body
+
+
+def test_a_plan_started_later_than_offered_still_runs_twelve_months_from_its_start(
+    client, coordinator, enrolment, assessment, person
+):
+    later = add_months(today(), 1)
+    client.force_login(coordinator)
+    client.post(
+        reverse("web:plan-start", args=[enrolment.pk]),
+        {
+            **date_fields("starts_on", later),
+            **{f"ends_on-{part}": "" for part in ("day", "month", "year")},
+            "coordinator": str(coordinator.pk),
+        },
+    )
+    plan = CarePlan.objects.get(patient=person)
+    assert (plan.starts_on, plan.ends_on) == (later, services.default_end(later))
 
 
 def test_a_coordinator_starts_a_plan_from_an_assessed_enrolment(
