@@ -3,8 +3,9 @@
 Start the demo first (`make demo`, serving http://127.0.0.1:8000), then run
 `.venv/bin/python tests/system/screenshots.py`. It signs in as `coordinator` through the
 sign-in page (password from PHB_DEMO_PASSWORD, default "openphb-demo"), then signs out and in
-again as `commissioner` for the programme pages, as `finance` for the money pages and as
-`holder` for how much is left, and saves full-page PNGs, 1200 pixels wide.
+again as `commissioner` for the programme pages, as `finance` for the money pages, as
+`coordinator`, `clinician` and `commissioner` for care plans and as `holder` for how much is
+left and their plan, and saves full-page PNGs, 1200 pixels wide.
 """
 
 import datetime
@@ -60,16 +61,33 @@ def open_uptake(page: Page) -> None:
 
 
 def open_a_budget(page: Page) -> None:
-    """The first demo budget the signed-in user may see that runs to the end of this financial
-    year, with a payment recorded."""
+    """The first demo budget the signed-in user may see that is running today, with a payment
+    recorded."""
     today = datetime.date.today()
-    year_end = f"31 March {today.year + (today.month > 3)}"
     for pk in range(1, 200):
         if not page.goto(f"/budgets/{pk}/").ok or not page.get_by_text("Payment:").count():
             continue
-        if year_end in page.get_by_role("heading", level=1).inner_text():
+        dates = re.findall(
+            r"\d{1,2} [A-Z][a-z]+ \d{4}", page.get_by_role("heading", level=1).inner_text()
+        )
+        if dates and datetime.datetime.strptime(dates[-1], "%d %B %Y").date() >= today:
             return
-    sys.exit("The signed-in user sees no demo budget with a payment.")
+    sys.exit("The signed-in user sees no running demo budget with a payment.")
+
+
+def open_first_in_queue(page: Page, queue: str) -> None:
+    """The first plan in a care-plan worklist."""
+    page.goto(f"/plans/?queue={queue}")
+    page.get_by_role("main").get_by_role("table").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def open_an_assessment(page: Page) -> None:
+    """The first demo assessment the signed-in user may see."""
+    for pk in range(1, 100):
+        if page.goto(f"/assessments/{pk}/").ok:
+            return
+    sys.exit("The signed-in user sees no demo assessment.")
 
 
 def main() -> None:
@@ -168,12 +186,50 @@ def main() -> None:
         expect(page.get_by_role("heading", level=1)).to_have_text("Record a payment")
         shoot(page, "budget-payment")
 
+        # Care plans: a draft with a flagged item, gambling refused, the clinical review, a
+        # plan waiting for its second approver, the catalogue, an assessment.
+        sign_out(page)
+        sign_in(page, "coordinator")
+        open_first_in_queue(page, "drafts")
+        shoot(page, "care-plan-draft")
+        page.goto(page.url + "items/add/?catalogue=free")
+        page.get_by_label("What it is").fill("Online gambling credit")
+        page.get_by_label("Category").select_option(label="Community and leisure activities")
+        page.get_by_label("Unit", exact=True).select_option(label="Session")
+        page.get_by_label("Price of one unit").fill("20")
+        page.get_by_label("Direct payment: paid to the person's account").check()
+        page.get_by_role("button", name="Add item").click()
+        expect(page.locator(".nhsuk-error-summary")).to_be_focused()
+        shoot(page, "care-plan-gambling-refused")
+        sign_out(page)
+        sign_in(page, "clinician")
+        open_first_in_queue(page, "clinical-review")
+        shoot(page, "care-plan-clinical-review")
+        page.get_by_role("link", name=re.compile("^Decide.*Aromatherapy")).click()
+        shoot(page, "care-plan-decide")
+        sign_out(page)
+        sign_in(page, "commissioner")
+        page.goto("/plans/?queue=reviews")
+        shoot(page, "care-plan-reviews-due")
+        open_first_in_queue(page, "approval")
+        shoot(page, "care-plan-approval")
+        page.goto("/catalogue/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Catalogue")
+        shoot(page, "catalogue")
+        sign_out(page)
+        sign_in(page, "coordinator")
+        open_an_assessment(page)
+        shoot(page, "assessment")
+
         # How much is left, as the budget holder.
         sign_out(page)
         sign_in(page, "holder")
         page.get_by_role("link", name="How much is left").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("How much is left")
         shoot(page, "how-much-is-left")
+        page.goto("/my-plan/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your care plan")
+        shoot(page, "my-plan")
         browser.close()
 
 
