@@ -272,3 +272,26 @@ def test_who_asked_for_a_reconsideration_is_named_not_shown_by_their_sign_in(
     page = text_of(client.get(reverse("web:plan-detail", args=[approved.pk])))
     assert f"{second_clinician.display_name}, " in page
     assert "clinician2" not in page
+
+
+def test_the_plan_shows_each_approval_with_its_note_and_no_second_approval_by_the_same_person(
+    client, commissioner, second_commissioner, clinician, scene, draft, coordinator, two_approvers
+):
+    plan = awaiting_approval(scene, draft, coordinator, clinician)
+    approve_url = reverse("web:plan-approve", args=[plan.pk])
+    plan_url = reverse("web:plan-detail", args=[plan.pk])
+    client.force_login(commissioner)
+    assert approve_url in client.get(plan_url).content.decode()
+    client.post(approve_url, {"note": "The dog is worth it for Sam's safety."})
+    response = client.get(plan_url)
+    page = text_of(response)
+    assert "Approvals 1 of 2 needed" in page
+    assert f"{commissioner.display_name}, " in page
+    assert "“The dog is worth it for Sam's safety.”" in page
+    assert "You approved it on" in page
+    assert approve_url not in response.content.decode()
+
+    client.force_login(second_commissioner)
+    response = client.get(plan_url)
+    assert approve_url in response.content.decode()
+    assert "You approved it on" not in text_of(response)
