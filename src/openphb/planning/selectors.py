@@ -212,6 +212,7 @@ class PlanSummary:
     indicative: int | None
     difference: str
     needs_justification: bool
+    annual: int  # the funded items a year (a one-off once): the two-approver test
     approvals_needed: int
     flags: list[PlanFinding] = field(default_factory=list)
     by_holding: dict[str, int] = field(default_factory=dict)
@@ -222,6 +223,7 @@ def plan_summary(*, plan: CarePlan, items: list[PlanItem] | None = None) -> Plan
     policy = policy_on(commissioner=plan.commissioner, on=plan.starts_on)
     total = sum(item.cost for item in items)
     funded = sum(item.cost for item in items if item.counts)
+    annual = sum(item.annual_cost for item in items if item.counts)
     by_holding: dict[str, int] = {}
     for item in items:
         if item.counts:
@@ -260,7 +262,8 @@ def plan_summary(*, plan: CarePlan, items: list[PlanItem] | None = None) -> Plan
         indicative=plan.indicative_amount,
         difference=difference,
         needs_justification=justify,
-        approvals_needed=2 if funded > policy.two_approvers_above else 1,
+        annual=annual,
+        approvals_needed=2 if annual > policy.two_approvers_above else 1,
         flags=flags,
         by_holding=by_holding,
     )

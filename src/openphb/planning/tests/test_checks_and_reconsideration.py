@@ -247,3 +247,37 @@ def test_a_declined_item_is_not_funded(scene, draft, coordinator, clinician, com
     )
     refs = set(plan.budget.lines.values_list("description", flat=True))
     assert refs == {"Hydrotherapy", "Trained seizure-alert dog"}
+
+
+def test_two_approvers_are_needed_by_the_annual_amount_not_the_length_of_the_plan(
+    scene, person, assessment, coordinator, commissioner, icb
+):
+    """Six months of a £40,000-a-year assistant cost £20,000, but the plan is £40,000 a year."""
+    from openphb.planning.catalogue import policy_set
+
+    policy_set(
+        actor=Actor(user=commissioner),
+        commissioner=icb,
+        starts_on=TODAY,
+        tolerance_basis_points=10_000,
+        two_approvers_above=3_000_000,
+        allow_insufficient=True,
+        allow_not_supported=False,
+    )
+    plan = services.plan_start(
+        actor=Actor(user=coordinator),
+        patient=person,
+        starts_on=TODAY,
+        ends_on=TODAY + datetime.timedelta(days=181),
+        assessment=assessment,
+        coordinator=coordinator,
+    )
+    services.item_add(
+        actor=Actor(user=coordinator),
+        plan=plan,
+        spec=catalogue_spec(scene, scene.items.assistant, quantity=25, unit_price=3_077),
+    )
+    summary = selectors.plan_summary(plan=plan)
+    assert summary.annual == 25 * 52 * 3_077
+    assert summary.funded < 3_000_000 < summary.annual
+    assert summary.approvals_needed == 2
