@@ -96,7 +96,12 @@ class SchemeForm(forms.Form):
         for n in range(1, rows + 1):
             label_name = f"domain-{n}-label"
             self.fields[label_name] = forms.CharField(
-                label=f"Care domain {n}", required=False, max_length=100
+                label=f"Care domain {n}",
+                required=False,
+                max_length=100,
+                error_messages={
+                    "max_length": f"Care domain {n}: the name must be 100 characters or fewer."
+                },
             )
             points = []
             for code, level_label in self.levels:
@@ -305,7 +310,11 @@ class AssessmentForm(forms.Form):
             self.domain_fields.append(name)
         self.fields["on"] = DatePartsField(label="Date of the assessment", initial=today)
         self.fields["notes"] = forms.CharField(
-            label="Notes (optional)", required=False, widget=forms.Textarea, max_length=4000
+            label="Notes (optional)",
+            required=False,
+            widget=forms.Textarea,
+            max_length=4000,
+            error_messages={"max_length": "Notes must be 4,000 characters or fewer."},
         )
 
     def levels(self) -> dict[str, str]:

@@ -87,7 +87,8 @@ def text_field(
         max_length=max_length,
         error_messages={
             "required": message,
-            "max_length": f"{label} must be {max_length} characters or fewer.",
+            "max_length": f"{label.removesuffix(' (optional)')} must be {max_length:,} "
+            "characters or fewer.",
         },
     )
 
@@ -129,7 +130,11 @@ class ItemForm(forms.Form):
     )
     name = text_field("Name", message="Give the item a name.")
     description = forms.CharField(
-        label="Description (optional)", required=False, widget=forms.Textarea, max_length=2000
+        label="Description (optional)",
+        required=False,
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"max_length": "The description must be 2,000 characters or fewer."},
     )
     category = forms.ChoiceField(
         label="Category",
@@ -173,16 +178,32 @@ class ItemForm(forms.Form):
         self.rows = rows
         for n in range(1, rows + 1):
             self.fields[f"evidence-{n}-condition_code"] = forms.CharField(
-                label="SNOMED CT code (optional)", required=False, max_length=18
+                label="SNOMED CT code (optional)",
+                required=False,
+                max_length=18,
+                error_messages={
+                    "max_length": f"Evidence row {n}: a SNOMED CT code has at most 18 digits."
+                },
             )
             self.fields[f"evidence-{n}-condition"] = forms.CharField(
-                label="Condition", required=False, max_length=200
+                label="Condition",
+                required=False,
+                max_length=200,
+                error_messages={
+                    "max_length": f"Evidence row {n}: the condition must be 200 characters "
+                    "or fewer."
+                },
             )
             self.fields[f"evidence-{n}-rating"] = forms.ChoiceField(
                 label="Evidence", choices=[("", "Choose"), *Evidence.choices], required=False
             )
             self.fields[f"evidence-{n}-source"] = forms.CharField(
-                label="Source", required=False, max_length=300
+                label="Source",
+                required=False,
+                max_length=300,
+                error_messages={
+                    "max_length": f"Evidence row {n}: the source must be 300 characters or fewer."
+                },
             )
         evidence = [f"evidence-{n}-{part}" for n in range(1, rows + 1) for part in EVIDENCE_PARTS]
         self.order_fields(

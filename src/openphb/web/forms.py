@@ -35,7 +35,7 @@ class DatePartsField(forms.Field):
     widget = DateParts
 
     def __init__(self, *, label: str, **kwargs: Any) -> None:
-        self.label_text = label
+        self.label_text = label.removesuffix(" (optional)")  # what the messages call it
         super().__init__(label=label, **kwargs)
 
     def to_python(self, value: Any) -> datetime.date | None:

@@ -45,7 +45,8 @@ def _text(
         help_text=help_text,
         error_messages={
             "required": message,
-            "max_length": f"{label} must be {max_length:,} characters or fewer.",
+            "max_length": f"{label.removesuffix(' (optional)')} must be {max_length:,} "
+            "characters or fewer.",
         },
     )
 

@@ -101,6 +101,24 @@ def test_a_missing_level_is_named_and_the_levels_chosen_are_kept(client, coordin
     assert not Assessment.objects.exists()
 
 
+def test_notes_too_long_are_explained_in_words_and_kept(client, coordinator, enrolment):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("web:assessment-add", args=[enrolment.pk]),
+        {
+            **level_fields(mobility="high"),
+            **date_fields("on", timezone.localdate()),
+            "notes": "n" * 4_001,
+        },
+    )
+    body = response.content.decode()
+    assert "Notes must be 4,000 characters or fewer." in body
+    assert "Ensure this value" not in body
+    assert "n" * 4_001 in body
+    assert 'value="high" checked' in body
+    assert not Assessment.objects.exists()
+
+
 def test_an_assessment_cannot_be_dated_in_the_future(client, coordinator, enrolment):
     client.force_login(coordinator)
     response = client.post(

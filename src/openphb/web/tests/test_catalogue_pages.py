@@ -192,6 +192,22 @@ def test_a_price_that_is_not_money_is_explained_and_everything_typed_is_kept(
     assert not CatalogueItem.objects.exists()
 
 
+def test_text_too_long_is_explained_in_words_naming_the_box(client, commissioner, icb):
+    client.force_login(commissioner)
+    response = client.post(
+        reverse("web:catalogue-item-add", args=[icb.pk]),
+        item_fields(
+            code="music-therapy", description="d" * 2_001, **{"evidence-1-source": "s" * 301}
+        ),
+    )
+    page = response.content.decode()
+    assert "The description must be 2,000 characters or fewer." in page
+    assert "Evidence row 1: the source must be 300 characters or fewer." in page
+    assert "Ensure this value" not in page
+    assert "d" * 2_001 in page
+    assert not CatalogueItem.objects.exists()
+
+
 def test_an_evidence_row_without_a_source_is_refused_against_that_row(client, commissioner, icb):
     client.force_login(commissioner)
     response = client.post(

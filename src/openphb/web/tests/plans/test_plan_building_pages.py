@@ -199,6 +199,27 @@ def test_an_item_bought_once_a_year_does_not_say_1_times_a_year(client, coordina
     assert "1 times a year" not in page
 
 
+def test_problems_with_optional_boxes_name_the_box_without_optional(
+    client, coordinator, draft, scene
+):
+    client.force_login(coordinator)
+    url = reverse("web:plan-item-add", args=[draft.pk])
+    response = client.post(
+        f"{url}?catalogue={scene.items.hydrotherapy.pk}",
+        item_post(
+            scene,
+            details="x" * 2_001,
+            **{"starts_on-day": "31", "starts_on-month": "Feb", "starts_on-year": "2027"},
+        ),
+    )
+    page = text_of(response)
+    assert response.status_code == 400
+    assert "Details must be 2,000 characters or fewer." in page
+    assert "Start date must be written in numbers" in page
+    assert "(optional) must" not in page
+    assert 'value="Feb"' in response.content.decode()
+
+
 def test_a_one_off_item_is_bought_once(client, coordinator, draft, scene):
     client.force_login(coordinator)
     url = reverse("web:plan-item-add", args=[draft.pk])
