@@ -101,6 +101,19 @@ def test_a_missing_level_is_named_and_the_levels_chosen_are_kept(client, coordin
     assert not Assessment.objects.exists()
 
 
+def test_the_assessment_and_sharing_dates_are_not_explained_with_a_date_of_birth(
+    client, coordinator, enrolment, assessment
+):
+    client.force_login(coordinator)
+    for url in (
+        reverse("web:assessment-add", args=[enrolment.pk]),
+        reverse("web:assessment", args=[assessment.pk]),
+    ):
+        body = client.get(url).content.decode()
+        assert "in numbers." in body
+        assert "15 3 1984" not in body
+
+
 def test_notes_too_long_are_explained_in_words_and_kept(client, coordinator, enrolment):
     client.force_login(coordinator)
     response = client.post(

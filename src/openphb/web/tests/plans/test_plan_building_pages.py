@@ -45,6 +45,15 @@ def test_starting_a_plan_offers_today_twelve_months_and_the_coordinator_themself
     assert f'<option value="{coordinator.pk}" selected' in body
 
 
+def test_changing_the_plans_dates_does_not_explain_them_with_a_date_of_birth(
+    client, coordinator, draft
+):
+    client.force_login(coordinator)
+    page = text_of(client.get(reverse("web:plan-change", args=[draft.pk])))
+    assert "Day, month and year, in numbers." in page
+    assert "15 3 1984" not in page
+
+
 def test_a_plan_started_later_than_offered_still_runs_twelve_months_from_its_start(
     client, coordinator, enrolment, assessment, person
 ):

@@ -165,3 +165,20 @@ def test_a_review_that_revises_the_plan_opens_the_new_draft(client, coordinator,
     assert response["Location"] == reverse("web:plan-detail", args=[revision.pk])
     assert revision.status == Status.DRAFT
     assert "Seizures are more frequent" in revision.revision_reason
+
+
+def test_dates_on_plan_pages_are_not_explained_with_a_date_of_birth(
+    client, coordinator, commissioner, approved
+):
+    """The shared date box's example (15 3 1984) suits a date of birth, not a plan's dates."""
+    review = Review.objects.get(plan=approved)
+    pages = [
+        (coordinator, reverse("web:plan-review-record", args=[approved.pk, review.pk])),
+        (coordinator, reverse("web:plan-revise", args=[approved.pk])),
+        (commissioner, reverse("web:plan-end", args=[approved.pk])),
+    ]
+    for user, url in pages:
+        client.force_login(user)
+        page = text_of(client.get(url))
+        assert "in numbers." in page, url
+        assert "15 3 1984" not in page, url
