@@ -201,6 +201,17 @@ def test_sharing_the_indicative_budget_is_recorded_and_moves_the_enrolment_on(
     assert "Record that the indicative budget was shared" not in body
 
 
+def test_once_the_budget_is_shared_the_next_step_is_planning(
+    client, coordinator, commissioner, assessment, enrolment
+):
+    assessing.indicative_share(actor=Actor(user=coordinator), assessment=assessment, how="phone")
+    start = reverse("web:plan-start", args=[enrolment.pk])
+    client.force_login(coordinator)
+    assert start in client.get(reverse("web:assessment", args=[assessment.pk])).content.decode()
+    client.force_login(commissioner)  # reads it, but does not plan care
+    assert start not in client.get(reverse("web:assessment", args=[assessment.pk])).content.decode()
+
+
 def test_sharing_needs_to_say_how_and_keeps_the_date(client, coordinator, assessment):
     client.force_login(coordinator)
     day = timezone.localdate()
