@@ -11,13 +11,14 @@ from openphb.planning.calculations import FREQUENCIES
 from openphb.planning.decisions import NO_CONCERNS
 from openphb.planning.models import (
     CarePlan,
+    CatalogueVersion,
     Decision,
     ItemDecision,
     PlanItem,
     Reconsideration,
     Unit,
 )
-from openphb.planning.rules import ITEM_FLAGS_NEEDING_CLINICIAN, DeclineReason, Flag
+from openphb.planning.rules import ITEM_FLAGS_NEEDING_CLINICIAN, DeclineReason, Evidence, Flag
 from openphb.planning.workflow import Status
 
 UNIT_NOUNS: dict[str, tuple[str, str]] = {
@@ -46,6 +47,18 @@ PER_UNIT: dict[str, str] = {
 def per_unit(unit: str) -> str:
     """How a price is quoted: '£16.50 an hour', '£550.00 one-off'."""
     return PER_UNIT.get(unit, unit)
+
+
+def evidence_summary(version: CatalogueVersion) -> str:
+    """A catalogue item's evidence in a line, as the catalogue words it: 'Epilepsy:
+    Conditional: helps some people; Any condition: Not supported'."""
+    parts = []
+    for row in version.evidence:
+        condition = row.get("condition") or "any condition"
+        rating = row.get("rating", "")
+        label = Evidence(rating).label if rating in Evidence.values else rating
+        parts.append(f"{condition[:1].upper()}{condition[1:]}: {label}")
+    return "; ".join(parts)
 
 
 def frequency(code: str) -> str:

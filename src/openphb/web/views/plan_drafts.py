@@ -183,6 +183,8 @@ def _item_form(
         catalogue=catalogue,
         item=item,
         streams=list(streams),
+        # A catalogue item the law excludes is refused before anything is typed.
+        excluded=services.legal_refusal(name="", catalogue_version=catalogue) if catalogue else "",
     )
 
 

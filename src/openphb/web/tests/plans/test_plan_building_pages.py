@@ -198,6 +198,26 @@ def test_a_catalogue_item_comes_with_its_reference_price(client, coordinator, dr
     )
 
 
+def test_a_catalogue_item_shows_its_evidence_in_words(client, coordinator, draft, scene):
+    client.force_login(coordinator)
+    url = reverse("web:plan-item-add", args=[draft.pk])
+    page = text_of(client.get(url, {"catalogue": scene.items.hydrotherapy.pk}))
+    assert "Epilepsy: Conditional: helps some people; Any condition: Recommended" in page
+
+
+def test_a_catalogue_item_the_law_excludes_is_refused_before_anything_is_typed(
+    client, coordinator, draft, scene
+):
+    client.force_login(coordinator)
+    url = reverse("web:plan-item-add", args=[draft.pk])
+    response = client.get(url, {"catalogue": scene.items.betting.pk})
+    page = text_of(response)
+    assert "A personal health budget cannot buy this" in page
+    assert "A personal health budget cannot be used for gambling." in page
+    assert 'id="main-form"' not in response.content.decode()
+    assert "Choose another item" in page
+
+
 def test_an_item_bought_once_a_year_does_not_say_1_times_a_year(client, coordinator, draft, scene):
     client.force_login(coordinator)
     url = reverse("web:plan-item-add", args=[draft.pk])
