@@ -12,11 +12,14 @@ from openphb.budgets.models import Category, Holding
 from openphb.funding.models import FundingStream
 from openphb.planning.calculations import FREQUENCIES
 from openphb.planning.models import (
+    AgreementStatus,
     CatalogueVersion,
     Decision,
     Outcome,
     PlanItem,
     Progress,
+    Provider,
+    QualityRating,
     Reconsideration,
     Review,
     Unit,
@@ -132,6 +135,18 @@ class OutcomeForm(forms.Form):
 
 
 # --- Items ------------------------------------------------------------------------------------
+
+
+def provider_label(provider: Provider) -> str:
+    """A provider as a coordinator chooses one: what to know first, such as an agreement that
+    is not in place or a poor quality rating, said with the name."""
+    notes = []
+    if provider.agreement_status != AgreementStatus.AGREED:
+        notes.append(provider.get_agreement_status_display().lower())
+    if provider.quality_rating in (QualityRating.INADEQUATE, QualityRating.REQUIRES_IMPROVEMENT):
+        notes.append(f"rated {provider.get_quality_rating_display().lower()}")
+    return f"{provider.name}: {', '.join(notes)}" if notes else provider.name
+
 
 FREQUENCY_CHOICES = [(code, label) for code, (label, _) in FREQUENCIES.items()]
 
@@ -252,7 +267,7 @@ class ItemForm(forms.Form):
             (value, label) for value, label in Holding.choices if value in ways
         ]
         self.fields["stream"].queryset = streams  # type: ignore[attr-defined]
-        self.fields["provider"].set_objects(providers)  # type: ignore[attr-defined]
+        self.fields["provider"].set_objects(providers, provider_label)  # type: ignore[attr-defined]
         self.fields["outcome"].queryset = outcomes  # type: ignore[attr-defined]
         self.fields["outcome"].label_from_instance = lambda o: o.what_matters[:80]  # type: ignore[attr-defined]
 

@@ -13,7 +13,7 @@ from openphb.audit.models import AuditEvent
 from openphb.audit.services import Actor
 from openphb.planning import services
 from openphb.planning.calculations import add_months
-from openphb.planning.models import CarePlan, PlanItem
+from openphb.planning.models import CarePlan, PlanItem, Provider
 from openphb.planning.tests.journeys import build, catalogue_spec
 from openphb.planning.workflow import Status
 from openphb.web.plan_presenters import TIMES
@@ -203,6 +203,25 @@ def test_a_catalogue_item_shows_its_evidence_in_words(client, coordinator, draft
     url = reverse("web:plan-item-add", args=[draft.pk])
     page = text_of(client.get(url, {"catalogue": scene.items.hydrotherapy.pk}))
     assert "Epilepsy: Conditional: helps some people; Any condition: Recommended" in page
+
+
+def test_providers_are_offered_with_what_to_know_before_choosing_them(
+    client, coordinator, draft, icb
+):
+    Provider.objects.create(
+        commissioner=icb, name="Riverside Pool", quality_rating="good", agreement_status="agreed"
+    )
+    Provider.objects.create(
+        commissioner=icb,
+        name="Night Care",
+        quality_rating="inadequate",
+        agreement_status="suspended",
+    )
+    client.force_login(coordinator)
+    url = reverse("web:plan-item-add", args=[draft.pk]) + "?catalogue=free"
+    body = client.get(url).content.decode()
+    assert ">Riverside Pool</option>" in body
+    assert ">Night Care: agreement suspended, rated inadequate</option>" in body
 
 
 def test_a_catalogue_item_the_law_excludes_is_refused_before_anything_is_typed(
