@@ -164,6 +164,20 @@ def decided_by(item: PlanItem) -> str:
     return item.decided_by.display_name if item.decided_by else ""
 
 
+APPROVED_WITH_THE_PLAN = (
+    "Approved with the rest of the plan when the clinical review was completed: nothing about "
+    "it needed a clinician's decision."
+)
+
+
+def decision_note(note: str) -> str:
+    """A decision's note as staff read it: the reviewer's own words in quotes; the note the
+    system records for items approved with the plan, in plain words and unquoted."""
+    if note == NO_CONCERNS:
+        return APPROVED_WITH_THE_PLAN
+    return f"“{note}”" if note else ""
+
+
 def asked_by(asked: Reconsideration) -> str:
     """Who asked for a reconsideration, by name (the label recorded when they have no account)."""
     return asked.requested_by.display_name if asked.requested_by else asked.requested_by_label

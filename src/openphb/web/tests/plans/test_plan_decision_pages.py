@@ -295,3 +295,14 @@ def test_the_plan_shows_each_approval_with_its_note_and_no_second_approval_by_th
     response = client.get(plan_url)
     assert approve_url in response.content.decode()
     assert "You approved it on" not in text_of(response)
+
+
+def test_items_approved_with_the_plan_are_not_shown_as_the_reviewers_own_words(
+    client, commissioner, clinician, scene, draft, coordinator
+):
+    plan = awaiting_approval(scene, draft, coordinator, clinician)
+    client.force_login(commissioner)
+    page = text_of(client.get(reverse("web:plan-detail", args=[plan.pk])))
+    assert "“No concerns flagged" not in page
+    assert "Approved with the rest of the plan when the clinical review was completed" in page
+    assert "“NICE does not recommend reflexology for epilepsy.”" in page  # the reviewer's words
