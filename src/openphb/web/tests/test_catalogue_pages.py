@@ -531,6 +531,7 @@ def test_a_programmes_scheme_shows_its_points_money_and_adjustments(client, coor
     assert "An unpaid carer gives support: -10%" in body
     assert "Altered states of consciousness" in body
     assert "£100,000.00" in body  # the cap
+    assert "To the nearest £10" in body
     assert reverse("web:allocation-scheme-publish", args=[scene.programme.pk]) not in body
     programme_page = client.get(reverse("web:programme-detail", args=[scene.programme.pk]))
     assert reverse("web:allocation-schemes", args=[scene.programme.pk]) in (

@@ -18,7 +18,13 @@ from openphb.ledger.services import format_pence
 from openphb.organisations.models import Organisation
 from openphb.planning import catalogue as services
 from openphb.planning.calculations import percent
-from openphb.planning.models import AllocationScheme, CatalogueItem, CatalogueVersion, Provider
+from openphb.planning.models import (
+    AllocationScheme,
+    CatalogueItem,
+    CatalogueVersion,
+    Provider,
+    Rounding,
+)
 from openphb.planning.rules import Evidence
 from openphb.planning.selectors import (
     catalogue_history,
@@ -102,6 +108,13 @@ def item_row(version: CatalogueVersion) -> dict[str, Any]:
     }
 
 
+ROUNDING_WORDS: dict[str, str] = {
+    Rounding.NEAREST: "To the nearest {unit}",
+    Rounding.DOWN: "Down to a whole {unit}",
+    Rounding.UP: "Up to a whole {unit}",
+}
+
+
 def scheme_view(scheme: AllocationScheme) -> dict[str, Any]:
     """A scheme as the page shows it: the points table and each setting in words."""
     columns: dict[str, str] = {}
@@ -122,7 +135,9 @@ def scheme_view(scheme: AllocationScheme) -> dict[str, Any]:
             f"{percent(item['basis_points'])}"
             for item in scheme.adjustments
         ],
-        "rounding": f"{scheme.get_rounding_display()}, to {units.get(scheme.rounding_unit)}"
+        "rounding": ROUNDING_WORDS.get(scheme.rounding, "{unit}").format(
+            unit=units.get(scheme.rounding_unit)
+        )
         if scheme.rounding_unit in units and scheme.rounding_unit > 1
         else "None: to the penny",
     }
