@@ -118,6 +118,9 @@ class SummaryOut(Schema):
     funded: int
     declined: int
     indicative: int | None
+    indicative_for_period: int | None = Field(
+        ..., description="The indicative budget's share for the plan's period (pence)"
+    )
     difference: str
     needs_justification: bool
     approvals_needed: int
@@ -333,6 +336,7 @@ def plan_out(plan: CarePlan) -> PlanOut:
             funded=summary.funded,
             declined=summary.declined,
             indicative=summary.indicative,
+            indicative_for_period=summary.indicative_for_period,
             difference=summary.difference,
             needs_justification=summary.needs_justification,
             approvals_needed=summary.approvals_needed,

@@ -219,6 +219,14 @@ def period_cost(
     return (yearly * days * 2 + 365) // (365 * 2)
 
 
+def indicative_for_period(
+    indicative: int, *, starts_on: datetime.date, ends_on: datetime.date
+) -> int:
+    """The part of a yearly indicative budget that a plan's period compares with: all of it
+    for a year (365 or 366 days), else its share of 365 days."""
+    return prorated(indicative, part_days=days_between(starts_on, ends_on), whole_days=365)
+
+
 def needs_justification(*, total: int, indicative: int, tolerance_basis_points: int) -> bool:
     """Whether the plan's total differs from the indicative budget by more than the tolerance."""
     if indicative <= 0:

@@ -299,7 +299,7 @@ def reconsideration_request(
             raise ValidationError({"item": f"{item.name} was not declined."})
     else:
         summary = plan_summary(plan=plan)
-        if summary.indicative is None or summary.funded >= summary.indicative:
+        if not summary.reduced:
             raise ValidationError(
                 "The plan is not below the indicative budget, so there is no reduction to "
                 "reconsider; ask about a declined item instead."

@@ -209,13 +209,19 @@ class PlanSummary:
     total: int
     funded: int  # what approval funds: items not declined
     declined: int
-    indicative: int | None
+    indicative: int | None  # a year
+    indicative_for_period: int | None  # its share for the plan's period
     difference: str
     needs_justification: bool
     annual: int  # the funded items a year (a one-off once): the two-approver test
     approvals_needed: int
     flags: list[PlanFinding] = field(default_factory=list)
     by_holding: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def reduced(self) -> bool:
+        """Whether the plan funds less than the indicative budget for its period."""
+        return self.indicative_for_period is not None and self.funded < self.indicative_for_period
 
 
 def plan_summary(*, plan: CarePlan, items: list[PlanItem] | None = None) -> PlanSummary:
@@ -239,11 +245,21 @@ def plan_summary(*, plan: CarePlan, items: list[PlanItem] | None = None) -> Plan
         )
     justify = False
     difference = ""
+    comparable = None
     if plan.indicative_amount is not None:
-        difference = calculations.difference_text(total=funded, indicative=plan.indicative_amount)
+        comparable = calculations.indicative_for_period(
+            plan.indicative_amount, starts_on=plan.starts_on, ends_on=plan.ends_on
+        )
+        difference = calculations.difference_text(total=funded, indicative=comparable)
+        if comparable != plan.indicative_amount:
+            days = calculations.days_between(plan.starts_on, plan.ends_on)
+            difference = (
+                f"For this plan's {days} days the indicative budget comes to "
+                f"{format_pence(comparable)}. {difference}"
+            )
         justify = calculations.needs_justification(
             total=funded,
-            indicative=plan.indicative_amount,
+            indicative=comparable,
             tolerance_basis_points=policy.tolerance_basis_points,
         )
         if justify:
@@ -260,6 +276,7 @@ def plan_summary(*, plan: CarePlan, items: list[PlanItem] | None = None) -> Plan
         funded=funded,
         declined=total - funded,
         indicative=plan.indicative_amount,
+        indicative_for_period=comparable,
         difference=difference,
         needs_justification=justify,
         annual=annual,
@@ -267,10 +284,6 @@ def plan_summary(*, plan: CarePlan, items: list[PlanItem] | None = None) -> Plan
         flags=flags,
         by_holding=by_holding,
     )
-
-
-def money_text(amount: int | None) -> str:
-    return "" if amount is None else format_pence(amount)
 
 
 # --- Assessments ------------------------------------------------------------------------------

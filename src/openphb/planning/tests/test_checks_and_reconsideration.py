@@ -281,3 +281,33 @@ def test_two_approvers_are_needed_by_the_annual_amount_not_the_length_of_the_pla
     assert summary.annual == 25 * 52 * 3_077
     assert summary.funded < 3_000_000 < summary.annual
     assert summary.approvals_needed == 2
+
+
+def test_a_plan_shorter_than_a_year_is_compared_with_its_share_of_the_indicative_budget(
+    scene, person, assessment, coordinator
+):
+    """£7,000 a year for 73 days is £1,400; weekly hydrotherapy for those days is £468."""
+    plan = services.plan_start(
+        actor=Actor(user=coordinator),
+        patient=person,
+        starts_on=TODAY,
+        ends_on=TODAY + datetime.timedelta(days=72),
+        assessment=assessment,
+        coordinator=coordinator,
+    )
+    services.item_add(
+        actor=Actor(user=coordinator),
+        plan=plan,
+        spec=catalogue_spec(scene, scene.items.hydrotherapy),
+    )
+    summary = selectors.plan_summary(plan=plan)
+    assert (summary.indicative, summary.indicative_for_period, summary.funded) == (
+        700_000,
+        140_000,
+        46_800,
+    )
+    assert summary.difference.startswith(
+        "For this plan's 73 days the indicative budget comes to £1,400.00. The plan costs "
+        "£932.00 (66.6%) less"
+    )
+    assert summary.reduced

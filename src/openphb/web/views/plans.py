@@ -191,11 +191,12 @@ def reconsiderable(plan: CarePlan, items: list[PlanItem]) -> tuple[list[PlanItem
     summary = plan_summary(plan=plan, items=items)
     reduction = ""
     waiting = any(r.item_id is None and r.verdict == "open" for r in asked if r.plan_id == plan.pk)
-    if summary.indicative is not None and summary.funded < summary.indicative and not waiting:
+    if summary.reduced and summary.indicative_for_period is not None and not waiting:
         reduction = (
             f"The amount: the plan comes to {format_pence(summary.funded)}, "
             f"less than the indicative budget of "
-            f"{format_pence(summary.indicative)}"
+            f"{format_pence(summary.indicative_for_period)}"
+            + (" for its period" if summary.indicative_for_period != summary.indicative else "")
         )
     return declined, reduction
 
