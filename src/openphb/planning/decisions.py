@@ -21,8 +21,8 @@ from . import calculations, rules
 from .catalogue import check_acts_for
 from .models import Approval, CarePlan, Decision, ItemDecision, PlanItem, Reconsideration, Review
 from .rules import DeclineReason, Flag
-from .selectors import plan_summary, policy_on
-from .services import _draft_only, _item_values, _locked, _move, _today, spec_of
+from .selectors import plan_summary
+from .services import _draft_only, _item_values, _locked, _move, _today, policy_flags, spec_of
 from .workflow import Status
 
 # --- Submitting and the clinical review -------------------------------------------------------
@@ -134,7 +134,7 @@ def item_decide(
         refusal = rules.unevidenced_approval_refusal(
             rating=item.evidence_rating,
             commissioner=plan.commissioner.name,
-            **_policy_flags(plan),
+            **policy_flags(plan),
         )
         if refusal:
             errors["decision"] = refusal
@@ -162,14 +162,6 @@ def item_decide(
         + (f" ({DeclineReason(reason).label})" if decision == Decision.DECLINED else ""),
     )
     return item
-
-
-def _policy_flags(plan: CarePlan) -> dict[str, bool]:
-    policy = policy_on(commissioner=plan.commissioner, on=plan.starts_on)
-    return {
-        "allow_insufficient": policy.allow_insufficient,
-        "allow_not_supported": policy.allow_not_supported,
-    }
 
 
 def _record_decision(

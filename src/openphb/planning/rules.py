@@ -53,7 +53,23 @@ SOURCE = "National Health Service (Direct Payments) Regulations 2013 and NHS Eng
 
 # Words in a free-text item that name an excluded purchase.
 KEYWORDS: dict[str, tuple[str, ...]] = {
-    LegalStatus.ALCOHOL: ("alcohol", "beer", "wine", "spirits", "lager", "cider", "vodka"),
+    LegalStatus.ALCOHOL: (
+        "alcohol",
+        "beer",
+        "wine",
+        "spirits",
+        "lager",
+        "cider",
+        "vodka",
+        "whisky",
+        "whiskey",
+        "prosecco",
+        "pint",
+        "pints",
+        "booze",
+        "liquor",
+        "off-licence",
+    ),
     LegalStatus.TOBACCO: ("tobacco", "cigarette", "cigarettes", "cigar", "cigars"),
     LegalStatus.GAMBLING: (
         "gambling",

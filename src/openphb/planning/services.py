@@ -42,7 +42,7 @@ from .models import (
     Unit,
 )
 from .rules import LegalStatus, Payee
-from .selectors import latest_assessment
+from .selectors import latest_assessment, policy_on
 from .workflow import Status
 
 MAX_QUANTITY = 10_000
@@ -125,6 +125,15 @@ def _period_errors(starts_on: datetime.date, ends_on: datetime.date) -> dict[str
     if calculations.days_between(starts_on, ends_on) > 366:
         return {"ends_on": "A plan covers at most a year; a review renews it."}
     return {}
+
+
+def policy_flags(plan: CarePlan) -> dict[str, bool]:
+    """What the commissioner's policy on the plan's start allows of unevidenced items."""
+    policy = policy_on(commissioner=plan.commissioner, on=plan.starts_on)
+    return {
+        "allow_insufficient": policy.allow_insufficient,
+        "allow_not_supported": policy.allow_not_supported,
+    }
 
 
 def default_end(starts_on: datetime.date) -> datetime.date:
@@ -428,7 +437,7 @@ def _item_values(plan: CarePlan, spec: ItemSpec) -> dict[str, object]:
         category=spec.category,
         name=name,
     )
-    findings = rules.item_findings(
+    found = rules.item_findings(
         name=name,
         evidence=evidence,
         unit_price=spec.unit_price,
@@ -437,6 +446,18 @@ def _item_values(plan: CarePlan, spec: ItemSpec) -> dict[str, object]:
         direct_payment=spec.holding == Holding.DIRECT_PAYMENT,
         direct_payment_restricted=circumstances.restriction is not None,
     )
+    # Say now, not only to the clinician, when the commissioner's policy will not fund it.
+    refused = rules.unevidenced_approval_refusal(
+        rating=evidence.rating,
+        commissioner=plan.commissioner.name,
+        **policy_flags(plan),
+    )
+    findings = [
+        rules.Finding(f.code, f"{f.explanation} {refused}")
+        if refused and f.code in rules.ITEM_FLAGS_NEEDING_CLINICIAN
+        else f
+        for f in found
+    ]
     return dict(
         catalogue_version=version,
         name=name,

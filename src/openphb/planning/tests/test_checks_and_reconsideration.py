@@ -311,3 +311,18 @@ def test_a_plan_shorter_than_a_year_is_compared_with_its_share_of_the_indicative
         "£932.00 (66.6%) less"
     )
     assert summary.reduced
+
+
+def test_the_coordinator_is_told_at_entry_when_the_policy_will_not_fund_a_flagged_item(
+    scene, draft, coordinator
+):
+    item = services.item_add(
+        actor=Actor(user=coordinator),
+        plan=draft,
+        spec=catalogue_spec(scene, scene.items.reflexology),
+    )
+    [flag] = item.flags
+    assert flag["explanation"].endswith(
+        "NHS North East London ICB's policy does not fund items whose evidence is 'not "
+        "supported'; decline it, with a reason."
+    )

@@ -15,6 +15,7 @@ STROKE = "230690007"
         ("Gambling", LegalStatus.GAMBLING),
         ("Weekly bingo night", LegalStatus.GAMBLING),
         ("Bottle of wine for the weekend", LegalStatus.ALCOHOL),
+        ("Pints at the pub with my brother", LegalStatus.ALCOHOL),
         ("Cigarettes", LegalStatus.TOBACCO),
         ("Pay off credit card bill", LegalStatus.DEBT),
         ("Private dental treatment", LegalStatus.PRIMARY_CARE),
