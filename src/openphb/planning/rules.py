@@ -272,12 +272,12 @@ def unevidenced_approval_refusal(
     if rating == Evidence.NOT_SUPPORTED and not allow_not_supported:
         return (
             f"{commissioner}'s policy does not fund items whose evidence is 'not supported'; "
-            "decline it, with a reason."
+            "a clinical reviewer can only decline it, with a reason."
         )
     if rating == Evidence.INSUFFICIENT and not allow_insufficient:
         return (
             f"{commissioner}'s policy does not fund items with insufficient evidence; "
-            "decline it, with a reason."
+            "a clinical reviewer can only decline it, with a reason."
         )
     return ""
 

@@ -116,7 +116,7 @@ def test_a_plan_is_assessed_built_reviewed_approved_twice_and_funded(
     assert messages(not_funded) == {
         ("body", "decision"): [
             "NHS North East London ICB's policy does not fund items whose evidence is 'not "
-            "supported'; decline it, with a reason."
+            "supported'; a clinical reviewer can only decline it, with a reason."
         ]
     }
     reviewing.ok(

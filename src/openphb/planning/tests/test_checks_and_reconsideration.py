@@ -324,5 +324,5 @@ def test_the_coordinator_is_told_at_entry_when_the_policy_will_not_fund_a_flagge
     [flag] = item.flags
     assert flag["explanation"].endswith(
         "NHS North East London ICB's policy does not fund items whose evidence is 'not "
-        "supported'; decline it, with a reason."
+        "supported'; a clinical reviewer can only decline it, with a reason."
     )
