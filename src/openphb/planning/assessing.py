@@ -34,6 +34,19 @@ def facts_on(*, patient: Patient, on: datetime.date) -> frozenset[str]:
     return frozenset(facts)
 
 
+NOT_YET = (Stage.IDENTIFIED, Stage.OFFERED, Stage.DECLINED, Stage.ENDED)
+
+
+def assessment_refusal(enrolment: Enrolment) -> str:
+    """Why the person's needs cannot be assessed at their stage ('' if they can)."""
+    if enrolment.stage in NOT_YET:
+        return (
+            f"{enrolment.patient.given_name} is at '{Stage(enrolment.stage).label}': "
+            "needs are assessed once the person has accepted the offer."
+        )
+    return ""
+
+
 @transaction.atomic
 def assessment_record(
     *,
@@ -52,11 +65,9 @@ def assessment_record(
         .get(pk=enrolment.pk)
     )
     on = on or timezone.localdate()
-    if enrolment.stage in (Stage.IDENTIFIED, Stage.OFFERED, Stage.DECLINED, Stage.ENDED):
-        raise ValidationError(
-            f"{enrolment.patient.given_name} is at '{Stage(enrolment.stage).label}': "
-            "needs are assessed once the person has accepted the offer."
-        )
+    refusal = assessment_refusal(enrolment)
+    if refusal:
+        raise ValidationError(refusal)
     if on > timezone.localdate():
         raise ValidationError({"on": "The assessment date cannot be in the future."})
     scheme = scheme_current(programme=enrolment.programme)

@@ -17,7 +17,7 @@ from openphb.budgets.models import Budget
 
 from . import calculations, workflow
 from .catalogue import check_acts_for
-from .decisions import _not_the_author, _record_decision
+from .decisions import _record_decision
 from .models import (
     Approval,
     CarePlan,
@@ -326,6 +326,23 @@ def reconsideration_request(
     return asked
 
 
+def decider_refusal(*, user_id: int | None, reconsideration: Reconsideration) -> str:
+    """Why this person may not decide the reconsideration ('' if they may): they wrote the
+    plan, declined the item, or approved the plan whose amount is questioned."""
+    if user_id is None:
+        return ""
+    plan = reconsideration.plan
+    if user_id == plan.author_id:
+        return "You wrote this plan, so someone else must reconsider it."
+    if reconsideration.item_id is not None:
+        if PlanItem.objects.filter(pk=reconsideration.item_id, decided_by_id=user_id).exists():
+            return "You declined this item, so someone else must reconsider it."
+        return ""
+    if Approval.objects.filter(plan=plan, approver_id=user_id).exists():
+        return "You approved this plan, so someone else must reconsider it."
+    return ""
+
+
 @transaction.atomic
 def reconsideration_decide(
     *, actor: Actor, reconsideration: Reconsideration, verdict: str, reasons: str
@@ -344,12 +361,10 @@ def reconsideration_decide(
         errors["reasons"] = "Give the reasons for the decision."
     if errors:
         raise ValidationError(errors)
-    _not_the_author(actor, plan, "reconsider")
     item = PlanItem.objects.select_for_update().get(pk=asked.item_id) if asked.item_id else None
-    if item is not None and actor.user_id is not None and item.decided_by_id == actor.user_id:
-        raise ValidationError("You declined this item, so someone else must reconsider it.")
-    if item is None and Approval.objects.filter(plan=plan, approver_id=actor.user_id).exists():
-        raise ValidationError("You approved this plan, so someone else must reconsider it.")
+    refusal = decider_refusal(user_id=actor.user_id, reconsideration=asked)
+    if refusal:
+        raise ValidationError(refusal)
     check_acts_for(actor, plan.commissioner, _today())
     asked.verdict = verdict
     asked.reasons = reasons.strip()
