@@ -9,6 +9,7 @@ from django.utils import timezone
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.audit.services import Actor, audit_record
+from openphb.budgets.models import Budget
 from openphb.ledger.services import format_pence
 from openphb.organisations.models import Organisation
 from openphb.programmes.models import Programme
@@ -147,6 +148,19 @@ def plans_for_patient(*, user: User, patient_id: int) -> list[CarePlan]:
         .filter(patient_id=patient_id)
         .select_related("commissioner", "programme")
         .order_by("-created_at", "-id")
+    )
+
+
+def plan_for_budget(*, user: User, budget: Budget) -> CarePlan | None:
+    """The care plan that funds a budget (its `source_ref` is 'care-plan:<first version>'), if
+    the user may see it: the version in force, or once the plan has ended its last approved
+    version. None for a budget no care plan made."""
+    kind, _, first = budget.source_ref.partition(":")
+    if kind != "care-plan" or not first.isdigit():
+        return None
+    versions = plans_visible_to(user=user).filter(first_id=int(first)).order_by("-version")
+    return (
+        versions.filter(status__in=IN_FORCE).first() or versions.filter(budget_id=budget.pk).first()
     )
 
 
