@@ -3,13 +3,16 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.audit.services import Actor, audit_record
 from openphb.budgets.models import Budget
+from openphb.enrolment.models import Enrolment
+from openphb.enrolment.stages import Stage
 from openphb.ledger.services import format_pence
 from openphb.organisations.models import Organisation
 from openphb.programmes.models import Programme
@@ -33,7 +36,7 @@ from .models import (
     StatusChange,
 )
 from .rules import Flag
-from .workflow import IN_FORCE, Status
+from .workflow import IN_FORCE, IN_PROGRESS, Status
 
 
 @dataclass(frozen=True)
@@ -416,6 +419,34 @@ def plans_in_status(*, user: User, statuses: set[str]) -> QuerySet[CarePlan]:
         .filter(status__in=statuses)
         .select_related("patient", "commissioner", "author", "coordinator")
         .order_by("status_since", "id")
+    )
+
+
+def assessed_without_plan(*, user: User) -> QuerySet[Enrolment]:
+    """People whose needs were assessed (their enrolment at 'needs assessed' or 'indicative
+    budget shared') with no plan in progress or in force in the programme, oldest assessment
+    first. Each carries its latest assessment: `assessment_id`, `assessment_on` (the
+    enrolment's date when no assessment is recorded), `indicative_amount` and `shared_on`."""
+    if not user.can(Capability.VIEW_PATIENTS):
+        return Enrolment.objects.none()
+    visible = patients_visible_to(user=user).filter(pk=OuterRef("patient_id"))
+    planned = CarePlan.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        programme_id=OuterRef("programme_id"),
+        status__in=IN_PROGRESS | IN_FORCE,
+    )
+    latest = Assessment.objects.filter(enrolment_id=OuterRef("pk")).order_by("-assessed_on", "-id")
+    return (
+        Enrolment.objects.filter(Exists(visible), stage__in=(Stage.ASSESSED, Stage.INDICATIVE))
+        .exclude(Exists(planned))
+        .annotate(
+            assessment_id=Subquery(latest.values("pk")[:1]),
+            assessment_on=Coalesce(Subquery(latest.values("assessed_on")[:1]), "assessed_on"),
+            indicative_amount=Subquery(latest.values("indicative_amount")[:1]),
+            shared_on=Subquery(latest.values("shared_on")[:1]),
+        )
+        .select_related("patient", "programme")
+        .order_by("assessment_on", "id")
     )
 
 
