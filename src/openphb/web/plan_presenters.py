@@ -188,6 +188,17 @@ def reconsidered_by(asked: Reconsideration) -> str:
     return asked.decided_by.display_name if asked.decided_by else asked.decided_by_label
 
 
+def who_reconsiders(asked: Reconsideration) -> str:
+    """Who may decide a reconsideration: never whoever wrote the plan, nor whoever made the
+    decision questioned."""
+    if asked.item_id is not None:
+        return (
+            "A clinical reviewer who did not decline the item, and did not write the plan, "
+            "must decide."
+        )
+    return "A commissioner who did not approve the plan, and did not write it, must decide."
+
+
 def decision_sentence(item: PlanItem) -> str:
     """An item's decision as the person reads it: 'Reflexology was not agreed: clinical
     guidance does not support it. Sam Patel wrote: “...”'."""

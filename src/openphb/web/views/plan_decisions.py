@@ -19,6 +19,7 @@ from openphb.planning.selectors import (
 )
 from openphb.planning.workflow import Status
 
+from .. import plan_presenters
 from ..plan_forms import REDUCTION, DecisionForm, NoteForm, ReasonForm, ReconsiderForm, VerdictForm
 from .common import requires, signed_in, submit
 from .plans import action_page, plan_page, reconsiderable, render_form, scoped_plan
@@ -184,6 +185,8 @@ def reconsideration_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not user.can(needed):
         return render(request, "403.html", status=403)
     plan: CarePlan = asked.plan
+    # Who declined the item, approved the plan or wrote it is told so before any form.
+    refusal = reviews.decider_refusal(user_id=user.pk, reconsideration=asked)
     return action_page(
         request,
         plan,
@@ -194,6 +197,8 @@ def reconsideration_decide(request: HttpRequest, pk: int) -> HttpResponse:
         title="Reconsider a decision",
         action="Record the decision",
         intro=[],
+        refusal=refusal,
+        who_decides=plan_presenters.who_reconsiders(asked),
         reconsideration=asked,
         item=asked.item,
         summary=plan_summary(plan=plan),

@@ -66,6 +66,16 @@ def plan_queues(request: HttpRequest) -> HttpResponse:
     else:
         rows = plans_in_status(user=user, statuses=QUEUE_STATUSES[name])
     page, pagination = paginate(request, rows)
+    # Whoever may not decide a reconsideration (they declined the item, approved the plan or
+    # wrote it) is told why instead of being offered to.
+    refusals = (
+        {
+            asked.pk: reviews.decider_refusal(user_id=user.pk, reconsideration=asked)
+            for asked in page
+        }
+        if name == "reconsiderations"
+        else {}
+    )
     return render(
         request,
         "plans/queues.html",
@@ -76,6 +86,7 @@ def plan_queues(request: HttpRequest) -> HttpResponse:
             "pagination": pagination,
             "today": today,
             "plan_text": plan_presenters,
+            "refusals": refusals,
         },
     )
 

@@ -25,8 +25,8 @@ from openphb.enrolment.models import Enrolment
 from openphb.enrolment.selectors import enrolment_get
 from openphb.ledger.services import format_pence
 from openphb.organisations.models import Organisation
-from openphb.planning import decisions, services, workflow
-from openphb.planning.models import CarePlan, Decision, PlanItem
+from openphb.planning import decisions, reviews, services, workflow
+from openphb.planning.models import CarePlan, Decision, PlanItem, Reconsideration
 from openphb.planning.selectors import (
     approvals_of,
     decisions_of,
@@ -102,11 +102,13 @@ def action_page(
     action: str,
     intro: list[str] | None = None,
     done: Callable[[object], str] | None = None,
+    refusal: str = "",
     **context: Any,
 ) -> HttpResponse:
     """One step on a plan (return it, approve it, end it...): a short form, then back to the
-    plan (or wherever `done` says)."""
-    saved = submit(form, save)
+    plan (or wherever `done` says). A `refusal` (why this user may not take the step) is shown
+    instead of the form, and nothing is saved."""
+    saved = None if refusal else submit(form, save)
     if saved is not None:
         return redirect(done(saved) if done else plan_page(plan))
     return render_form(
@@ -117,6 +119,7 @@ def action_page(
         title=title,
         action=action,
         intro=intro or [],
+        refusal=refusal,
         **context,
     )
 
@@ -206,6 +209,7 @@ def plan_context(request: HttpRequest, plan: CarePlan) -> dict[str, Any]:
     items = items_of(plan=plan)
     declined, reduction = reconsiderable(plan, items)
     in_force = plan.status in workflow.IN_FORCE
+    asked = reconsiderations_of(plan=plan)
     return {
         "plan": plan,
         "patient": plan.patient,
@@ -216,7 +220,13 @@ def plan_context(request: HttpRequest, plan: CarePlan) -> dict[str, Any]:
         "history": history_of(plan=plan),
         "decisions": decisions_of(plan=plan),
         "approvals": approvals_of(plan=plan),
-        "reconsiderations": reconsiderations_of(plan=plan),
+        "reconsiderations": asked,
+        # Why the user may not decide an open reconsideration ('' where they may).
+        "reconsider_refusals": {
+            one.pk: reviews.decider_refusal(user_id=user.pk, reconsideration=one)
+            for one in asked
+            if one.verdict == Reconsideration.Verdict.OPEN
+        },
         "reviews": reviews_of(plan=plan),
         "open_review": open_review(plan=plan) if in_force else None,
         "versions": plan_versions(plan=plan),

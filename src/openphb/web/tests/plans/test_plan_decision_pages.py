@@ -242,6 +242,94 @@ def test_a_reduction_is_reconsidered_by_a_commissioner(
     assert asked.verdict == "changed"
 
 
+def ask_again_for_reflexology(client, holder, plan) -> Reconsideration:
+    client.force_login(holder)
+    client.post(
+        reverse("web:plan-reconsider", args=[plan.pk]),
+        {"what": str(plan.items.get(name="Reflexology").pk), "grounds": "It helps me sleep."},
+    )
+    return Reconsideration.objects.get()
+
+
+def test_the_reviewer_who_declined_the_item_is_told_why_instead_of_being_given_the_form(
+    client, holder, approved, clinician
+):
+    asked = ask_again_for_reflexology(client, holder, approved)
+    decide = reverse("web:reconsideration-decide", args=[asked.pk])
+    client.force_login(clinician)
+    response = client.get(decide)
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "You declined this item, so someone else must reconsider it." in page
+    assert "A clinical reviewer who did not decline the item" in page
+    assert 'id="main-form"' not in response.content.decode()
+    assert "Record the decision" not in page
+    refused = client.post(decide, {"verdict": "changed", "reasons": "Fine."})
+    assert refused.status_code == 400
+    asked.refresh_from_db()
+    assert asked.verdict == Reconsideration.Verdict.OPEN
+
+
+def test_the_worklist_and_the_plan_offer_decide_only_to_someone_who_may(
+    client, holder, approved, clinician, second_clinician
+):
+    asked = ask_again_for_reflexology(client, holder, approved)
+    decide = reverse("web:reconsideration-decide", args=[asked.pk])
+    pages = [
+        reverse("web:plan-queues") + "?queue=reconsiderations",
+        reverse("web:plan-detail", args=[approved.pk]),
+    ]
+    client.force_login(clinician)
+    for url in pages:
+        response = client.get(url)
+        assert decide not in response.content.decode(), url
+        page = text_of(response)
+        assert "You declined this item, so someone else must reconsider it." in page, url
+        assert "A clinical reviewer who did not decline the item" in page, url
+    client.force_login(second_clinician)
+    for url in pages:
+        response = client.get(url)
+        assert decide in response.content.decode(), url
+        assert "someone else must reconsider it" not in text_of(response), url
+
+
+def test_the_commissioner_who_approved_is_told_another_must_decide_a_reduction(
+    client, coordinator, clinician, commissioner, second_commissioner, scene, draft
+):
+    services.outcome_save(
+        actor=Actor(user=coordinator), plan=draft, what_matters="Swim", goal="Weekly"
+    )
+    services.item_add(
+        actor=Actor(user=coordinator),
+        plan=draft,
+        spec=catalogue_spec(scene, scene.items.hydrotherapy),
+    )
+    services.plan_update(
+        actor=Actor(user=coordinator),
+        plan=draft,
+        starts_on=draft.starts_on,
+        ends_on=draft.ends_on,
+        coordinator=coordinator,
+        difference_justification="Sam wants to start small.",
+    )
+    plan = approve(draft, coordinator, clinician, commissioner)
+    client.force_login(coordinator)
+    client.post(
+        reverse("web:plan-reconsider", args=[plan.pk]),
+        {"what": "reduction", "grounds": "Sam needs more support at home."},
+    )
+    decide = reverse("web:reconsideration-decide", args=[Reconsideration.objects.get().pk])
+    client.force_login(commissioner)
+    response = client.get(decide)
+    assert "You approved this plan, so someone else must reconsider it." in text_of(response)
+    assert "A commissioner who did not approve the plan" in text_of(response)
+    assert 'id="main-form"' not in response.content.decode()
+    queue = client.get(reverse("web:plan-queues") + "?queue=reconsiderations")
+    assert decide not in queue.content.decode()
+    client.force_login(second_commissioner)
+    assert 'id="main-form"' in client.get(decide).content.decode()
+
+
 def test_who_asked_for_a_reconsideration_is_named_not_shown_by_their_sign_in(
     client, holder, approved, clinician, second_clinician, coordinator
 ):
