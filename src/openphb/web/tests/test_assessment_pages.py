@@ -93,7 +93,7 @@ def test_a_missing_level_is_named_and_the_levels_chosen_are_kept(client, coordin
         {**fields, **date_fields("on", timezone.localdate()), "notes": "Seen at home."},
     )
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Breathing: choose a level." in body
     assert 'href="#level-breathing"' in body
     assert 'value="high" checked' in body
@@ -125,6 +125,7 @@ def test_notes_too_long_are_explained_in_words_and_kept(client, coordinator, enr
         },
     )
     body = response.content.decode()
+    assert response.status_code == 400
     assert "Notes must be 4,000 characters or fewer." in body
     assert "Ensure this value" not in body
     assert "n" * 4_001 in body
@@ -138,6 +139,7 @@ def test_an_assessment_cannot_be_dated_in_the_future(client, coordinator, enrolm
         reverse("web:assessment-add", args=[enrolment.pk]),
         {**level_fields(), **date_fields("on", timezone.localdate() + datetime.timedelta(days=2))},
     )
+    assert response.status_code == 400
     assert "The assessment date cannot be in the future." in response.content.decode()
     assert 'href="#on-day"' in response.content.decode()
     assert not Assessment.objects.exists()
@@ -147,15 +149,31 @@ def test_needs_are_assessed_only_once_the_person_has_accepted(client, coordinato
     offered = enrolment_services.enrolment_start(
         actor=Actor.system_job("test"), programme=scene.programme, patient=person
     )
-    client.force_login(coordinator)
-    response = client.post(
-        reverse("web:assessment-add", args=[offered.pk]),
-        {**level_fields(), **date_fields("on", timezone.localdate())},
+    enrolment_services.enrolment_move(
+        actor=Actor.system_job("test"),
+        enrolment=offered,
+        to_stage="offered",
+        on=timezone.localdate(),
+        offer_method="letter",
     )
+    client.force_login(coordinator)
+    url = reverse("web:assessment-add", args=[offered.pk])
+    shown = client.get(url)
+    body = shown.content.decode()
+    assert shown.status_code == 200
+    assert "Sam is at 'Offered': needs are assessed once the person has accepted the offer." in (
+        body.replace("&#39;", "'")
+    )
+    assert "<fieldset" not in body  # said before the 12 domains are filled in, not after
+    assert reverse("web:enrolment-detail", args=[offered.pk]) in body
+    response = client.post(url, {**level_fields(), **date_fields("on", timezone.localdate())})
+    assert response.status_code == 400
     assert "needs are assessed once the person has accepted the offer" in (
         response.content.decode()
     )
     assert not Assessment.objects.exists()
+    enrolment_page = client.get(reverse("web:enrolment-detail", args=[offered.pk]))
+    assert url not in enrolment_page.content.decode()
 
 
 def test_a_programme_without_a_scheme_says_so_instead_of_asking(client, coordinator, icb, person):

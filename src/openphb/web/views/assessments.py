@@ -43,6 +43,14 @@ def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
         enrolment = enrolment_get(user=signed_in(request), pk=pk)
     except Enrolment.DoesNotExist:
         raise Http404("No such enrolment") from None
+    refusal = assessing.assessment_refusal(enrolment)
+    if refusal:  # said before the twelve domains are filled in, not after
+        return render(
+            request,
+            "assessments/cannot_assess.html",
+            {"enrolment": enrolment, "patient": enrolment.patient, "reason": refusal},
+            status=400 if request.method == "POST" else 200,
+        )
     scheme = scheme_current(programme=enrolment.programme)
     if scheme is None:
         return render(
@@ -77,6 +85,7 @@ def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": enrolment.patient,
             "scheme": scheme,
         },
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -152,5 +161,6 @@ def enrolment_section(user: User, enrolment: Enrolment) -> dict[str, object]:
             for assessment in assessments_for_patient(user=user, patient_id=enrolment.patient_id)
             if assessment.enrolment_id == enrolment.pk
         ],
-        "can_assess": user.can(Capability.PLAN_CARE),
+        "can_assess": user.can(Capability.PLAN_CARE)
+        and not assessing.assessment_refusal(enrolment),
     }
