@@ -15,6 +15,7 @@ from openphb.planning.selectors import (
     items_of,
     open_reconsiderations,
     plan_summary,
+    plan_versions,
     policy_on,
 )
 from openphb.planning.workflow import Status
@@ -22,7 +23,14 @@ from openphb.planning.workflow import Status
 from .. import plan_presenters
 from ..plan_forms import REDUCTION, DecisionForm, NoteForm, ReasonForm, ReconsiderForm, VerdictForm
 from .common import requires, signed_in, submit
-from .plans import action_page, plan_page, reconsiderable, render_form, scoped_plan
+from .plans import (
+    action_page,
+    plan_page,
+    reconsiderable,
+    render_form,
+    scoped_plan,
+    why_nothing_to_reconsider,
+)
 
 
 @requires(Capability.REVIEW_CLINICALLY)
@@ -146,9 +154,19 @@ def reconsider_request(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for a declined item, or a plan below the indicative budget, to be looked at again
     by someone other than who decided it (the coordinator, or the person from their view)."""
     plan = scoped_plan(request, pk)
-    declined, reduction = reconsiderable(plan, items_of(plan=plan))
+    items = items_of(plan=plan)
+    declined, reduction = reconsiderable(plan, items)
     if not declined and not reduction:
-        raise Http404("Nothing in this plan can be reconsidered")
+        return render(
+            request,
+            "plans/nothing_to_reconsider.html",
+            {
+                "plan": plan,
+                "patient": plan.patient,
+                "reasons": why_nothing_to_reconsider(plan, items),
+                "newest": plan_versions(plan=plan)[0] if plan.status == Status.REVISED else None,
+            },
+        )
     form = ReconsiderForm(request.POST or None, declined=declined, reduction=reduction)
 
     def ask(data: dict[str, str]) -> Reconsideration:

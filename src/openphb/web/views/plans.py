@@ -204,6 +204,45 @@ def reconsiderable(plan: CarePlan, items: list[PlanItem]) -> tuple[list[PlanItem
     return declined, reduction
 
 
+NOT_DECIDED: dict[str, str] = {
+    Status.DRAFT: "The plan is still being written: nothing in it has been decided yet.",
+    Status.WITHDRAWN: "The plan was withdrawn before it was agreed.",
+    Status.ENDED: "The plan has ended.",
+    Status.REVISED: "This version of the plan has been replaced by a newer one.",
+}
+
+
+def why_nothing_to_reconsider(plan: CarePlan, items: list[PlanItem]) -> list[str]:
+    """Why `reconsiderable` found nothing: the plan's state, or for each of the two things that
+    can be looked at again (a declined item, a reduction) why there is none."""
+    if plan.status in NOT_DECIDED:
+        return [NOT_DECIDED[plan.status]]
+    asked = [r for r in reconsiderations_of(plan=plan) if r.plan_id == plan.pk]
+    reasons = []
+    declined = [i for i in items if i.decision == Decision.DECLINED]
+    if not declined:
+        reasons.append("No item in the plan was declined.")
+    else:
+        names = ", ".join(item.name for item in declined)
+        reasons.append(f"Every declined item ({names}) is already waiting to be looked at again.")
+    summary = plan_summary(plan=plan, items=items)
+    if summary.indicative_for_period is None:
+        reasons.append(
+            "There is no indicative budget to compare the plan with: no needs assessment is "
+            "linked to it."
+        )
+    elif any(r.item_id is None and r.verdict == "open" for r in asked):
+        reasons.append("A request about the amount is already waiting to be looked at again.")
+    else:
+        reasons.append(
+            f"The plan comes to {format_pence(summary.funded)}, which is not less than the "
+            f"indicative budget of {format_pence(summary.indicative_for_period)}"
+            + (" for its period" if summary.indicative_for_period != summary.indicative else "")
+            + "."
+        )
+    return reasons
+
+
 def plan_context(request: HttpRequest, plan: CarePlan) -> dict[str, Any]:
     user = signed_in(request)
     items = items_of(plan=plan)

@@ -330,6 +330,39 @@ def test_the_commissioner_who_approved_is_told_another_must_decide_a_reduction(
     assert 'id="main-form"' in client.get(decide).content.decode()
 
 
+def test_a_draft_has_nothing_to_reconsider_and_the_page_says_why(client, coordinator, draft):
+    client.force_login(coordinator)
+    response = client.get(reverse("web:plan-reconsider", args=[draft.pk]))
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "There is nothing in this plan to reconsider" in page
+    assert "an item that was declined, and a plan that comes to less than" in page
+    assert "The plan is still being written: nothing in it has been decided yet." in page
+    assert reverse("web:plan-detail", args=[draft.pk]) in response.content.decode()
+
+
+def test_a_plan_with_nothing_declined_and_no_reduction_says_so(
+    client, coordinator, clinician, commissioner, scene, draft
+):
+    plan = approve(build(scene, draft, coordinator), coordinator, clinician, commissioner)
+    client.force_login(coordinator)
+    response = client.get(reverse("web:plan-reconsider", args=[plan.pk]))
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "No item in the plan was declined." in page
+    assert "which is not less than the indicative budget of £7,000.00" in page
+    assert 'id="main-form"' not in response.content.decode()
+
+
+def test_a_declined_item_already_asked_about_is_not_asked_about_twice(client, holder, approved):
+    ask_again_for_reflexology(client, holder, approved)
+    response = client.get(reverse("web:plan-reconsider", args=[approved.pk]))
+    assert response.status_code == 200
+    assert "Every declined item (Reflexology) is already waiting to be looked at again." in (
+        text_of(response)
+    )
+
+
 def test_who_asked_for_a_reconsideration_is_named_not_shown_by_their_sign_in(
     client, holder, approved, clinician, second_clinician, coordinator
 ):
