@@ -4,6 +4,8 @@ these through `plan_text` in their context."""
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from openphb.budgets.models import Holding
 from openphb.ledger.services import format_pence
 from openphb.planning import workflow
@@ -186,6 +188,42 @@ def asked_by(asked: Reconsideration) -> str:
 def reconsidered_by(asked: Reconsideration) -> str:
     """Who decided a reconsideration, by name."""
     return asked.decided_by.display_name if asked.decided_by else asked.decided_by_label
+
+
+# What an evidence flag asks of the clinical reviewer until the item is decided: the call in
+# planning.rules.item_findings, and the end of the policy's refusal the flag may carry
+# (rules.unevidenced_approval_refusal).
+CLINICIAN_TO_DECIDE = " A clinical reviewer must decide, with a written clinical justification."
+ONLY_DECLINE = "; a clinical reviewer can only decline it, with a reason."
+
+
+def flag_explanation(item: PlanItem, explanation: str) -> str:
+    """A flag's explanation; once the item is decided, without what it asks the clinical
+    reviewer to do (the decision is shown with the flag instead)."""
+    if item.decision == Decision.PENDING:
+        return explanation
+    return explanation.replace(CLINICIAN_TO_DECIDE, "").replace(ONLY_DECLINE, ".")
+
+
+def decision_for_staff(item: PlanItem) -> str:
+    """What was decided about an item, by whom and when, and why: 'Declined by Anna Smith on 1
+    December 2026: Clinical guidance does not support it.'"""
+    if item.decision == Decision.PENDING:
+        return ""
+    who = decided_by(item)
+    text = str(Decision(item.decision).label)
+    if who:
+        text += f" by {who}"
+    if item.decided_at:
+        text += f" on {timezone.localtime(item.decided_at):%-d %B %Y}"
+    if item.decision == Decision.DECLINED and item.decision_reason:
+        text += f": {decline_reason(item.decision_reason)}."
+    elif item.decision == Decision.APPROVED_WITH_CONDITIONS and item.conditions:
+        text += f", on these conditions: {item.conditions}"
+    else:
+        text += "."
+    note = decision_note(item.decision_note)
+    return f"{text} {note}" if note else text
 
 
 def who_reconsiders(asked: Reconsideration) -> str:

@@ -70,6 +70,39 @@ def test_approving_a_not_supported_item_is_refused_by_the_policy(
     assert "policy does not fund items whose evidence is 'not supported'" in text_of(response)
 
 
+def test_a_flag_asks_for_a_decision_until_the_item_is_decided_then_shows_the_decision(
+    client, clinician, commissioner, scene, draft, coordinator
+):
+    plan = in_review(scene, draft, coordinator)
+    url = reverse("web:plan-detail", args=[plan.pk])
+    client.force_login(clinician)
+    page = text_of(client.get(url))
+    flags = page[page.index("Flags to look at") :]
+    assert "A clinical reviewer must decide, with a written clinical justification." in flags
+    assert "a clinical reviewer can only decline it, with a reason." in flags
+    assert "Decided:" not in flags
+
+    decisions.item_decide(
+        actor=Actor(user=clinician),
+        item=plan.items.get(name="Reflexology"),
+        decision=Decision.DECLINED,
+        reason="not_supported",
+        note="NICE does not recommend reflexology for epilepsy.",
+    )
+    decisions.clinical_review_complete(actor=Actor(user=clinician), plan=plan)
+    client.force_login(commissioner)
+    page = text_of(client.get(url))
+    flags = page[page.index("Flags to look at") :]
+    assert "rated 'not supported'" in flags  # the flag is still shown
+    assert "policy does not fund items whose evidence is 'not supported'." in flags
+    assert "A clinical reviewer must decide" not in flags
+    assert "a clinical reviewer can only decline it" not in flags
+    assert (
+        f"Decided: Declined by {clinician.display_name} on {today():%-d %B %Y}: Clinical "
+        "guidance does not support it. “NICE does not recommend reflexology for epilepsy.”"
+    ) in flags
+
+
 def test_completing_the_review_before_deciding_flagged_items_is_refused(
     client, clinician, scene, draft, coordinator
 ):
