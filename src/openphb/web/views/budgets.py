@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.audit.services import Actor
 from openphb.budgets import services
@@ -22,6 +23,8 @@ from openphb.budgets.selectors import (
     budgets_visible_to,
     lines_of,
 )
+from openphb.planning.models import CarePlan
+from openphb.planning.selectors import plan_for_budget
 
 from .. import charts
 from ..money_forms import CommitForm, PaymentForm, ReverseForm, ReviseForm
@@ -33,6 +36,13 @@ def _budget(request: HttpRequest, pk: int) -> Budget:
         return budget_get(user=signed_in(request), pk=pk)
     except Budget.DoesNotExist:
         raise Http404("No such budget") from None
+
+
+def _funding_plan(user: User, budget: Budget) -> CarePlan | None:
+    """The care plan that funds the budget, for those who may read plans."""
+    if not (user.can(Capability.VIEW_PLANS) or user.can(Capability.VIEW_OWN_RECORD)):
+        return None
+    return plan_for_budget(user=user, budget=budget)
 
 
 def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -55,6 +65,7 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "categories": categories,
         "transactions": budget_transactions(budget=budget),
         "today": timezone.localdate(),
+        "plan": _funding_plan(user, budget),
     }
     if not user.can(Capability.VIEW_BUDGETS):
         context["chart"] = charts.budget_categories(categories)
