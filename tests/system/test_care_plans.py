@@ -280,7 +280,8 @@ def test_a_plan_is_built_checked_declined_in_part_approved_twice_and_read_by_the
     expect(page.locator("#agreed")).to_contain_text("The plan agreed £14,340.00")
     expect(page.locator("#plan-items")).to_contain_text("Hydrotherapy")
     expect(page.locator("#not-agreed")).to_have_text(
-        "Reflexology was not agreed: clinical guidance does not support it. Anna wrote: "
+        "Reflexology was not agreed: the guidance clinicians follow does not recommend it. "
+        "Anna wrote: "
         "“NICE found no evidence that reflexology helps epilepsy.”"
     )
     expect(

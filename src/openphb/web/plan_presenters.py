@@ -155,7 +155,31 @@ def status_tag(status: str) -> Tag:
 
 
 def decline_reason(code: str) -> str:
+    """A decline reason in the words staff use ('No evidence it helps with the person's
+    condition')."""
     return str(DeclineReason(code).label) if code in DeclineReason.values else ""
+
+
+# Each decline reason as the person reads it ('your'), or whoever represents them ('their').
+DECLINE_REASONS_PLAIN: dict[str, str] = {
+    DeclineReason.NO_EVIDENCE: "there is no good evidence it helps with {your} condition",
+    DeclineReason.NOT_SUPPORTED: "the guidance clinicians follow does not recommend it",
+    DeclineReason.SAFETY: "a clinician was worried it might not be safe for {you}",
+    DeclineReason.OUTCOME: "it does not help with any of the goals in {your} plan",
+    DeclineReason.ALTERNATIVE: "something that works better is in {your} plan, or can be arranged",
+    DeclineReason.COST: "it costs more than the difference it would make for {you}",
+    DeclineReason.POLICY: "the NHS organisation that pays for {your} care does not fund it",
+}
+
+
+def decline_reason_plain(code: str, *, own: bool) -> str:
+    """A decline reason for the person's own view: to them if `own`, else to whoever
+    represents them."""
+    if code not in DECLINE_REASONS_PLAIN:
+        return ""
+    return DECLINE_REASONS_PLAIN[code].format(
+        your="your" if own else "their", you="you" if own else "them"
+    )
 
 
 def _lower_first(text: str) -> str:
@@ -237,14 +261,20 @@ def who_reconsiders(asked: Reconsideration) -> str:
     return "A commissioner who did not approve the plan, and did not write it, must decide."
 
 
-def decision_sentence(item: PlanItem) -> str:
-    """An item's decision as the person reads it: 'Reflexology was not agreed: clinical
-    guidance does not support it. Sam Patel wrote: “...”'."""
+def decision_sentence(item: PlanItem, own: bool | None = None) -> str:
+    """An item's decision in a sentence: 'Reflexology was not agreed: clinical guidance does
+    not support it. Sam Patel wrote: “...”'. With `own` (True for the person, False for who
+    represents them) the reason is in the person's own words ('...: there is no good evidence
+    it helps with your condition.')."""
     who = decided_by(item)
     note = item.decision_note
     wrote = f" {who} wrote: “{note}”" if who and note else (f" “{note}”" if note else "")
     if item.decision == Decision.DECLINED:
-        reason = decline_reason(item.decision_reason)
+        reason = (
+            decline_reason(item.decision_reason)
+            if own is None
+            else decline_reason_plain(item.decision_reason, own=own)
+        )
         because = f": {_lower_first(reason)}." if reason else "."
         return f"{item.name} was not agreed{because}{wrote}"
     if item.decision == Decision.APPROVED_WITH_CONDITIONS:
@@ -254,14 +284,17 @@ def decision_sentence(item: PlanItem) -> str:
     return f"{item.name} is waiting for a decision."
 
 
-def history_sentence(row: ItemDecision) -> str:
-    """One decision in the person's list of every decision: what, how, and the reviewer's own
-    words (the note recorded when the rest of a plan is approved at the end of the clinical
-    review is the system's, not theirs)."""
+def history_sentence(row: ItemDecision, own: bool = True) -> str:
+    """One decision in the person's list of every decision: what, how (the reason in their own
+    words, or their representative's), and the reviewer's own words (the note recorded when
+    the rest of a plan is approved at the end of the clinical review is the system's, not
+    theirs)."""
     who = row.by.display_name if row.by else row.by_label
     text = f"{row.item.name}, {row.get_decision_display().lower()}"
     if row.reason:
-        text += f" ({row.get_reason_display().lower()})"
+        text += (
+            f" ({decline_reason_plain(row.reason, own=own) or row.get_reason_display().lower()})"
+        )
     if row.conditions:
         text += f", on these conditions: {row.conditions}"
     if row.note == NO_CONCERNS:

@@ -8,12 +8,15 @@ from django.urls import reverse
 from tests import factories
 
 from openphb.audit.services import Actor
-from openphb.planning import services
-from openphb.planning.models import CarePlan, Review
+from openphb.planning import decisions, services
+from openphb.planning.models import CarePlan, Decision, Review
+from openphb.planning.rules import DeclineReason
 from openphb.planning.tests.journeys import approve, build
 from openphb.planning.workflow import Status
+from openphb.registry.services import representative_add
+from openphb.web import plan_presenters
 
-from .steps import date_fields, text_of, today
+from .steps import date_fields, in_review, text_of, today
 
 pytestmark = pytest.mark.django_db
 
@@ -36,14 +39,85 @@ def test_the_budget_holder_reads_their_plan_in_plain_english(client, holder, app
     assert "The NHS arranges it and pays for it" not in page  # held as direct payments
     assert "Paid as a direct payment" in page
     assert (
-        "Reflexology was not agreed: clinical guidance does not support it. "
+        "Reflexology was not agreed: the guidance clinicians follow does not recommend it. "
         "Anna wrote: “No evidence.”" in page
     )
+    assert "Clinical guidance does not support it" not in page  # the staff words
     assert "First review (within 3 months): due by" in page
     assert "Ask for a decision to be looked at again" in page
     assert "Hydrotherapy, approved by Anna" in page
     assert "no concerns were raised about it." in page
     assert "No concerns flagged" not in page  # the system's note is not quoted as the reviewer's
+
+
+def declined_for_no_evidence(scene, draft, coordinator, clinician, commissioner) -> CarePlan:
+    """Reflexology declined because there is no evidence it helps; the plan approved."""
+    plan = in_review(scene, draft, coordinator)
+    decisions.item_decide(
+        actor=Actor(user=clinician),
+        item=plan.items.get(name="Reflexology"),
+        decision=Decision.DECLINED,
+        reason=DeclineReason.NO_EVIDENCE,
+    )
+    decisions.clinical_review_complete(actor=Actor(user=clinician), plan=plan)
+    decisions.plan_approve(actor=Actor(user=commissioner), plan=plan)
+    plan.refresh_from_db()
+    return plan
+
+
+def test_the_person_reads_why_an_item_was_declined_in_their_own_words(
+    client, holder, scene, draft, coordinator, clinician, commissioner
+):
+    plan = declined_for_no_evidence(scene, draft, coordinator, clinician, commissioner)
+    client.force_login(holder)
+    page = text_of(client.get(reverse("web:plan-detail", args=[plan.pk])))
+    assert (
+        "Reflexology was not agreed: there is no good evidence it helps with your condition."
+        in page
+    )
+    assert "Reflexology, declined (there is no good evidence it helps with your condition)" in (
+        page
+    )
+    assert "the person's condition" not in page
+    client.force_login(clinician)  # staff keep their own words
+    page = text_of(client.get(reverse("web:plan-detail", args=[plan.pk])))
+    assert "No evidence it helps with the person's condition" in page
+
+
+def test_whoever_represents_the_person_reads_their_condition(
+    client, person, scene, draft, coordinator, clinician, commissioner
+):
+    daughter = factories.user(username="daughter", role="budget_holder", first_name="Ada")
+    representative_add(
+        actor=Actor.system_job("test"),
+        patient=person,
+        full_name="Ada Adeyemi",
+        relationship="daughter",
+        authority="lpa",
+        starts_on=today(),
+        account=daughter,
+    )
+    plan = declined_for_no_evidence(scene, draft, coordinator, clinician, commissioner)
+    client.force_login(daughter)
+    page = text_of(client.get(reverse("web:plan-detail", args=[plan.pk])))
+    assert "Sam's care plan" in page
+    assert (
+        "Reflexology was not agreed: there is no good evidence it helps with their condition."
+        in page
+    )
+    assert "your condition" not in page
+
+
+def test_every_decline_reason_has_words_for_the_person_and_for_their_representative():
+    for code, staff_words in DeclineReason.choices:
+        own = plan_presenters.decline_reason_plain(code, own=True)
+        theirs = plan_presenters.decline_reason_plain(code, own=False)
+        assert own, code
+        assert theirs, code
+        assert own != staff_words.lower(), code
+        assert "the person" not in own + theirs, code
+        assert "your" not in theirs, code
+        assert " you" not in theirs, code
 
 
 def test_a_holder_sees_only_their_own_plans(client, holder, approved, icb):
