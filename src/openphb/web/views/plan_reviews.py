@@ -14,6 +14,7 @@ from openphb.audit.services import Actor
 from openphb.planning import reviews
 from openphb.planning.models import CarePlan, Review
 from openphb.planning.selectors import (
+    assessed_without_plan,
     open_reconsiderations,
     plan_versions,
     plans_in_status,
@@ -28,6 +29,7 @@ from .common import paginate, requires, signed_in, submit
 from .plans import action_page, plan_page, render_form, scoped_plan
 
 QUEUES: dict[str, str] = {
+    "assessed": "Assessed, no plan yet",
     "drafts": "Plans being written",
     "clinical-review": "In clinical review",
     "approval": "Waiting for approval",
@@ -51,15 +53,18 @@ def _first_queue(user: User) -> str:
 
 @requires(Capability.VIEW_PLANS)
 def plan_queues(request: HttpRequest) -> HttpResponse:
-    """Plans waiting for someone: being written, in clinical review, waiting for approval;
-    reviews due and overdue (most overdue first); reconsiderations waiting for a decision."""
+    """Who is waiting for someone: people assessed with no plan yet (oldest assessment first);
+    plans being written, in clinical review, waiting for approval; reviews due and overdue
+    (most overdue first); reconsiderations waiting for a decision."""
     user = signed_in(request)
     name = request.GET.get("queue", "")
     if name not in QUEUES:
         name = _first_queue(user)
     today = timezone.localdate()
     rows: Any
-    if name == "reviews":
+    if name == "assessed":
+        rows = assessed_without_plan(user=user)
+    elif name == "reviews":
         rows = reviews_due(user=user, on=today)
     elif name == "reconsiderations":
         rows = open_reconsiderations(user=user)

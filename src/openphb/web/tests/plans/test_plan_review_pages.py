@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests import factories
 
 from openphb.audit.services import Actor
-from openphb.planning import decisions, services
+from openphb.planning import assessing, decisions, services
 from openphb.planning.models import CarePlan, Decision, Review
 from openphb.planning.rules import DeclineReason
 from openphb.planning.tests.journeys import approve, build
@@ -126,6 +126,42 @@ def test_a_holder_sees_only_their_own_plans(client, holder, approved, icb):
     client.force_login(holder)
     assert client.get(reverse("web:plan-detail", args=[plan.pk])).status_code == 404
     assert client.get(reverse("web:plan-approve", args=[approved.pk])).status_code == 403
+
+
+# --- Assessed, no plan yet ---------------------------------------------------------------------
+
+
+def test_people_assessed_with_no_plan_are_found_in_a_worklist_with_a_way_to_start_one(
+    client, coordinator, clinician, enrolment, assessment
+):
+    url = reverse("web:plan-queues") + "?queue=assessed"
+    client.force_login(coordinator)
+    response = client.get(url)
+    page = text_of(response)
+    body = response.content.decode()
+    assert "Assessed, no plan yet" in page
+    assert "ADEYEMI, Sam" in page
+    assert "£7,000.00 a year Not yet shared with Sam" in page
+    assert reverse("web:plan-start", args=[enrolment.pk]) in body
+    assert reverse("web:assessment", args=[assessment.pk]) in body
+
+    assessing.indicative_share(actor=Actor(user=coordinator), assessment=assessment, how="phone")
+    assert f"Shared with Sam on {today():%-d %B %Y}" in text_of(client.get(url))
+
+    client.force_login(clinician)  # sees who is waiting, but does not plan care
+    response = client.get(url)
+    assert "ADEYEMI, Sam" in text_of(response)
+    assert reverse("web:plan-start", args=[enrolment.pk]) not in response.content.decode()
+
+    client.force_login(coordinator)
+    client.post(
+        reverse("web:plan-start", args=[enrolment.pk]),
+        {**date_fields("starts_on", today()), "coordinator": str(coordinator.pk)},
+    )
+    assert CarePlan.objects.filter(enrolment=enrolment).exists()
+    page = text_of(client.get(url))
+    assert "ADEYEMI, Sam" not in page
+    assert "Nothing is waiting here." in page
 
 
 # --- Reviews ----------------------------------------------------------------------------------
