@@ -1,7 +1,9 @@
-"""What every page needs: the navigation for the user's role and the synthetic-data notice."""
+"""What every page needs: the navigation for the user's role, the synthetic-data notice and
+the confirmation of what the user just did (django.contrib.messages)."""
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -50,4 +52,6 @@ def page(request: HttpRequest) -> dict[str, Any]:
         "navigation": _navigation(request),
         "synthetic_data": demo_world_present(),
         "Capability": Capability,
+        # What a step just did ('The plan was submitted...'), shown once on the next page.
+        "flash_messages": messages.get_messages(request),
     }

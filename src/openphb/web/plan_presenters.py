@@ -18,6 +18,7 @@ from openphb.planning.models import (
     ItemDecision,
     PlanItem,
     Reconsideration,
+    Review,
     Unit,
 )
 from openphb.planning.rules import ITEM_FLAGS_NEEDING_CLINICIAN, DeclineReason, Evidence, Flag
@@ -341,3 +342,54 @@ def status_plain(plan: CarePlan) -> str:
     if plan.status == Status.ENDED:
         return "This plan has ended."
     return "This plan was withdrawn before it was agreed."
+
+
+# --- What a step did, as the page the user lands on confirms it -------------------------------
+
+SUBMITTED = "The plan was submitted for clinical review. A clinical reviewer looks at it next."
+REVIEW_COMPLETED = (
+    "The clinical review is complete. The plan has gone to a commissioner for approval."
+)
+RECONSIDERATION_ASKED = (
+    "Your request was sent. Someone who did not make the decision will look at it again; the "
+    "outcome will show on the plan."
+)
+
+
+def approved(plan: CarePlan, given: int, needed: int) -> str:
+    """After an approval: whether another is still needed, or the plan is now in force."""
+    if plan.status in workflow.IN_FORCE:
+        return "You approved the plan. It is now active and its budget is set up."
+    still = needed - given
+    return (
+        f"You approved the plan. It still needs {still} more approval"
+        f"{'s' if still != 1 else ''}, from a commissioner who has not approved it, before it "
+        "is active."
+    )
+
+
+def item_decided(item: PlanItem) -> str:
+    """After deciding an item: what was decided, and why if it was declined."""
+    if item.decision == Decision.DECLINED:
+        reason = decline_reason(item.decision_reason)
+        return f"Your decision is recorded: {item.name} is declined ({_lower_first(reason)})."
+    if item.decision == Decision.APPROVED_WITH_CONDITIONS:
+        return f"Your decision is recorded: {item.name} is approved, with conditions."
+    return f"Your decision is recorded: {item.name} is approved."
+
+
+def review_recorded(review: Review, newest: CarePlan) -> str:
+    """After recording a review: what happens to the plan now."""
+    if review.result == Review.Result.REVISE:
+        return (
+            f"The review is recorded. Version {newest.version} of the plan has been started as "
+            "a draft: change it, then submit it."
+        )
+    if review.result == Review.Result.END:
+        return "The review is recorded, and the plan has ended."
+    return "The review is recorded. The plan continues."
+
+
+def reconsideration_decided(asked: Reconsideration) -> str:
+    """After deciding a reconsideration: the verdict."""
+    return f"Your decision is recorded: {Reconsideration.Verdict(asked.verdict).label.lower()}."

@@ -3,6 +3,7 @@ clinical review, the commissioner's approval (never the author; two different pe
 policy's amount), returning a plan for changes, and reconsidering a declined item or a
 reduction."""
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -55,6 +56,7 @@ def item_decide(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         lambda data: decisions.item_decide(actor=Actor.from_request(request), item=item, **data),
     )
     if decided is not None:
+        messages.success(request, plan_presenters.item_decided(decided))
         return redirect(plan_page(plan, "items"))
     return render_form(
         request,
@@ -91,6 +93,7 @@ def clinical_review_complete(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "The plan then goes to the commissioner for approval.",
         ],
+        confirm=lambda _: plan_presenters.REVIEW_COMPLETED,
         items=items,
     )
 
@@ -138,6 +141,11 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
         title="Approve the plan",
         action="Approve the plan",
         intro=[],
+        confirm=lambda approved: plan_presenters.approved(
+            approved,
+            given=len(approvals_of(plan=approved)),
+            needed=plan_summary(plan=approved).approvals_needed,
+        ),
         items=items,
         summary=summary,
         approvals=given,
@@ -184,6 +192,7 @@ def reconsider_request(request: HttpRequest, pk: int) -> HttpResponse:
         ask,
         title="Ask for a decision to be looked at again",
         action="Send the request",
+        confirm=lambda _: plan_presenters.RECONSIDERATION_ASKED,
         intro=[
             "Someone who did not make the decision will look at it again and write down "
             "their reasons. You can read the outcome on the plan."
@@ -216,6 +225,7 @@ def reconsideration_decide(request: HttpRequest, pk: int) -> HttpResponse:
         action="Record the decision",
         intro=[],
         refusal=refusal,
+        confirm=plan_presenters.reconsideration_decided,
         who_decides=plan_presenters.who_reconsiders(asked),
         reconsideration=asked,
         item=asked.item,

@@ -4,6 +4,7 @@ as a new version, ending one, and the queues of plans waiting for someone."""
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -155,6 +156,7 @@ def review_record(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse
     )
     if done is not None:
         newest = plan_versions(plan=plan)[0]
+        messages.success(request, plan_presenters.review_recorded(done, newest))
         return redirect(plan_page(newest))
     return render_form(request, "plans/review_form.html", form, plan, review=review)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -103,13 +104,17 @@ def action_page(
     intro: list[str] | None = None,
     done: Callable[[object], str] | None = None,
     refusal: str = "",
+    confirm: Callable[[Any], str] | None = None,
     **context: Any,
 ) -> HttpResponse:
     """One step on a plan (return it, approve it, end it...): a short form, then back to the
-    plan (or wherever `done` says). A `refusal` (why this user may not take the step) is shown
-    instead of the form, and nothing is saved."""
+    plan (or wherever `done` says), saying what was done when `confirm` words it. A `refusal`
+    (why this user may not take the step) is shown instead of the form, and nothing is
+    saved."""
     saved = None if refusal else submit(form, save)
     if saved is not None:
+        if confirm is not None:
+            messages.success(request, confirm(saved))
         return redirect(done(saved) if done else plan_page(plan))
     return render_form(
         request,
@@ -344,6 +349,7 @@ def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         plan.refresh_from_db()
         return show_problems(request, plan, error)
+    messages.success(request, plan_presenters.SUBMITTED)
     return redirect(plan_page(plan))
 
 
