@@ -222,7 +222,7 @@ CATALOGUE: list[tuple[str, ItemSpec]] = [
     (
         "day-centre",
         ItemSpec(
-            name="Day centre (a day)",
+            name="Day centre (a session: a day's place)",
             category="activities",
             unit="session",
             reference_price=6_500,
@@ -233,7 +233,7 @@ CATALOGUE: list[tuple[str, ItemSpec]] = [
     (
         "taxi",
         ItemSpec(
-            name="Taxi to the day centre or appointments (a return journey)",
+            name="Taxi to the day centre or appointments (a session: there and back)",
             category="transport",
             unit="session",
             reference_price=3_000,

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from openphb.accounts.models import User
@@ -109,6 +111,16 @@ def test_the_holder_sees_their_approved_plan_with_the_reason_for_a_declined_item
     assert [budget.source_ref for budget in budgets_visible_to(user=holder)] == [
         f"care-plan:{plan.pk}"
     ]
+
+
+def test_each_catalogue_items_name_says_the_unit_it_is_priced_by(demo):
+    for version in catalogue_of(commissioner=Organisation.objects.get(ods_code="DM0D1")):
+        named = re.search(r"\(an? ([a-z]+)", version.name)
+        if version.unit == "one_off":
+            assert named is None, version.name
+        else:
+            assert named is not None, version.name
+            assert named.group(1) == version.unit, version.name
 
 
 def test_building_the_demo_again_adds_no_plan_budget_or_assessment(demo):
