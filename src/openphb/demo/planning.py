@@ -6,11 +6,12 @@ flagged, approved, approved with conditions and declined, reconsiderations, and 
 overdue and asked for.
 
 Everything goes through the planning services as the demo users would act: `coordinator`
-assesses people and writes plans, `clinician` reviews them, and `commissioner` and
-`commissioner2` approve them, so the audit trail, the budgets and the ledger are what real use
-would leave behind. The services date approvals today, so a plan that started months ago was
-approved when the demo was built; its reviews fall due on their real dates, some already
-overdue. The set-up is in planning_catalogue.py, the stories in planning_stories.py.
+assesses people and writes plans, `clinician` reviews them (and `clinician2` reconsiders what
+`clinician` declined), and `commissioner` and `commissioner2` approve them, so the audit trail,
+the budgets and the ledger are what real use would leave behind. The services date approvals
+today, so a plan that started months ago was approved when the demo was built; its reviews
+fall due on their real dates, some already overdue. The set-up is in planning_catalogue.py, the
+stories in planning_stories.py.
 """
 
 import random

@@ -1,6 +1,6 @@
 """The steps the demo's planning stories are told with, each one service call made as a demo
-user would make it (`coordinator`, `clinician`, `commissioner`, `commissioner2`), and the people
-the stories are about."""
+user would make it (`coordinator`, `clinician`, `clinician2`, `commissioner`, `commissioner2`),
+and the people the stories are about."""
 
 import datetime
 from collections.abc import Iterator
@@ -58,6 +58,7 @@ class Planner:
     today: datetime.date
     coordinator: User
     clinician: User
+    second_clinician: User
     commissioner: User
     second: User
     streams: dict[str, FundingStream]
@@ -72,6 +73,7 @@ class Planner:
             today=timezone.localdate(),
             coordinator=users["coordinator"],
             clinician=users["clinician"],
+            second_clinician=users["clinician2"],
             commissioner=users["commissioner"],
             second=users["commissioner2"],
             streams={stream.code: stream for stream in FundingStream.objects.all()},

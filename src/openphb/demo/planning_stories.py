@@ -32,7 +32,7 @@ def days(n: int) -> datetime.timedelta:
 def epilepsy(planner: Planner, people: People) -> None:
     """The issue's journey: hydrotherapy instead of stronger painkillers, a seizure-alert dog,
     and reflexology, which the clinician declines with a reason; the person asks again and a
-    second commissioner upholds the decision with reasons."""
+    second clinical reviewer upholds the decision with reasons."""
     enrolment = people.newly_accepted(planner.days_ago(45), epilepsy=True)
     if enrolment is None:
         return
@@ -112,7 +112,7 @@ def epilepsy(planner: Planner, people: People) -> None:
         grounds="Reflexology is the only thing that helps me sleep after a seizure.",
     )
     reviews.reconsideration_decide(
-        actor=Actor(user=planner.second),
+        actor=Actor(user=planner.second_clinician),
         reconsideration=asked,
         verdict="upheld",
         reasons="The evidence has not changed. The coordinator will ask the epilepsy team "

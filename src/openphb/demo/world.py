@@ -188,6 +188,7 @@ USERS = {
     "commissioner2": (Role.COMMISSIONER, "Sunita", "Rao", ["DM0D1", "DM0B1"]),
     "coordinator": (Role.CARE_COORDINATOR, "Grace", "Mensah", ["DM0D1", "DM0B1"]),
     "clinician": (Role.CLINICAL_REVIEWER, "Priya", "Shah", ["DM0D1", "DM0B1"]),
+    "clinician2": (Role.CLINICAL_REVIEWER, "Daniel", "Osei", ["DM0D1", "DM0B1"]),
     "finance": (Role.FINANCE_OFFICER, "Tom", "Baker", ["DM0D1", "DM0B1"]),
     "finance2": (Role.FINANCE_OFFICER, "Ruth", "Ellis", ["DM0D1", "DM0B1"]),
     "analyst": (Role.ANALYST, "Wei", "Chen", ["DM0D1", "DM0B1"]),

@@ -3,6 +3,7 @@ import re
 import pytest
 
 from openphb.accounts.models import User
+from openphb.accounts.roles import Capability
 from openphb.budgets.models import Budget
 from openphb.budgets.selectors import budgets_visible_to
 from openphb.demo import world
@@ -17,6 +18,7 @@ from openphb.planning.models import (
     Reconsideration,
     Review,
 )
+from openphb.planning.reviews import decider_refusal
 from openphb.planning.rules import Evidence, Flag
 from openphb.planning.selectors import (
     catalogue_of,
@@ -84,7 +86,9 @@ def test_the_person_with_epilepsy_has_hydrotherapy_and_a_dog_and_reflexology_dec
     assert reflexology.decision == Decision.DECLINED
     assert reflexology.decision_reason == "not_supported"
     assert reflexology.decision_note
-    assert reflexology.reconsiderations.get().verdict == Reconsideration.Verdict.UPHELD
+    reconsidered = reflexology.reconsiderations.get()
+    assert reconsidered.verdict == Reconsideration.Verdict.UPHELD
+    assert reconsidered.decided_by.username == "clinician2"  # not who declined it
 
 
 def test_the_plans_show_two_person_approval_a_pending_decision_and_a_revision(demo):
@@ -111,6 +115,19 @@ def test_the_holder_sees_their_approved_plan_with_the_reason_for_a_declined_item
     assert [budget.source_ref for budget in budgets_visible_to(user=holder)] == [
         f"care-plan:{plan.pk}"
     ]
+
+
+def test_a_second_clinical_reviewer_can_decide_the_open_reconsideration(demo):
+    (asked,) = Reconsideration.objects.filter(verdict=Reconsideration.Verdict.OPEN)
+    clinician, second = (
+        User.objects.get(username="clinician"),
+        User.objects.get(username="clinician2"),
+    )
+    assert second.can(Capability.REVIEW_CLINICALLY)
+    assert set(second.organisations.all()) == set(clinician.organisations.all())
+    assert asked in open_reconsiderations(user=second)
+    assert decider_refusal(user_id=clinician.pk, reconsideration=asked)
+    assert decider_refusal(user_id=second.pk, reconsideration=asked) == ""
 
 
 def test_each_catalogue_items_name_says_the_unit_it_is_priced_by(demo):
