@@ -107,7 +107,7 @@ def _stories(planner: Planner, orgs: dict[str, Organisation], rng: random.Random
             needs = {code: rng.choices(*NEEDS)[0] for code, _ in DEFAULT_DOMAINS}
             planner.assess_waiting(enrolment, needs, share=enrolment.stage == Stage.INDICATIVE)
             waiting += 1
-    stories.holder(planner)
+    stories.holder(planner, programme)
     reviews.reviews_mark_due(actor=ACTOR, on=planner.today)
     statuses = Counter(CarePlan.objects.values_list("status", flat=True))
     people_with_plans = len({plan.patient_id for plan, _ in planner.cast})

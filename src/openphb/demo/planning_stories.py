@@ -7,20 +7,28 @@ Each story returns without a plan when the world is too small to hold a suitable
 import datetime
 from dataclasses import replace
 
+from django.core.exceptions import ValidationError
+
 from openphb.accounts.models import User
 from openphb.audit.services import Actor
 from openphb.budgets.models import Budget, Holding
-from openphb.enrolment.services import enrolment_move
+from openphb.enrolment.models import Enrolment
+from openphb.enrolment.services import enrolment_move, enrolment_start
 from openphb.enrolment.stages import Stage
 from openphb.planning import decisions, reviews, services
 from openphb.planning.models import CarePlan, Decision, PlanItem, Progress, Review
 from openphb.planning.rules import DeclineReason
 from openphb.planning.selectors import open_review
 from openphb.planning.workflow import Status
+from openphb.programmes.models import Programme
 from openphb.registry.models import Patient
 from openphb.registry.selectors import responsible_commissioner_on
+from openphb.registry.services import condition_add
 
 from .planning_steps import DEMO_COMMISSIONERS, People, Planner, first_of_next_month, levels
+from .programmes import CHC_CODES
+
+PARKINSONS = next(code for code, name in CHC_CODES if name == "Parkinson's disease")
 
 DP, THIRD_PARTY = Holding.DIRECT_PAYMENT, Holding.THIRD_PARTY
 
@@ -526,17 +534,20 @@ STORIES = [
 ]
 
 
-def holder(planner: Planner) -> None:
-    """The demo `holder`'s own plan, approved today, which funds the budget they see. Reiki is
-    declined with its reason, and they have asked for it to be reconsidered. (A world built
-    before demo planning gave them a budget directly; they keep that one, and get no plan.)"""
+def holder(planner: Planner, programme: Programme | None) -> None:
+    """The demo `holder`'s own plan, approved today, which funds the budget they see. Their
+    needs are assessed first and the indicative budget shared with them, so the plan is built
+    against it. Reiki is declined with its reason, and they have asked for it to be
+    reconsidered. (A world built before demo planning gave them a budget directly; they keep
+    that one, and get no plan.)"""
     patient = Patient.objects.filter(account__username="holder").first()
     if patient is None or Budget.objects.filter(patient=patient).exists():
         return
     responsible = responsible_commissioner_on(patient=patient, on=planner.today)
     if responsible is None or responsible.answering.ods_code not in DEMO_COMMISSIONERS:
         return
-    plan = planner.plan(None, patient, planner.today)
+    enrolment = _holder_assessed(planner, programme, patient) if programme else None
+    plan = planner.plan(enrolment, patient, planner.today)
     independent = planner.outcome(
         plan,
         "I want to keep my flat and manage day to day on my own.",
@@ -560,6 +571,7 @@ def holder(planner: Planner) -> None:
             outcome=independent,
         )
     planner.add(plan, "payroll", frequency="monthly", holding=DP)
+    planner.justify(plan, "Help from the council at home counts towards the plan as well.")
     reiki = planner.add(
         plan,
         "reiki",
@@ -590,3 +602,63 @@ def holder(planner: Planner) -> None:
         grounds="Reiki is the only thing that has helped me sleep. I would pay for half of it.",
     )
     planner.cast.append((plan, "the demo holder's own plan: Reiki declined; reconsideration open"))
+
+
+def _holder_assessed(planner: Planner, programme: Programme, patient: Patient) -> Enrolment | None:
+    """The holder referred to the continuing-healthcare programme today, offered a budget and
+    accepting it, their needs assessed and the indicative budget shared with them in person.
+    The demo holder is whoever is the world's first adult in scope, so when their record has
+    no condition the programme covers, the Parkinson's disease they are referred for is
+    recorded first. None if they still cannot be enrolled (the plan is then made without)."""
+    coordinator = planner.as_coordinator
+    enrolment = (
+        Enrolment.objects.filter(programme=programme, patient=patient)
+        .exclude(stage=Stage.ENDED)
+        .first()
+    )
+    if enrolment is None:
+        covered = [code for code, _ in CHC_CODES]
+        if not patient.conditions.filter(snomed_code__in=covered).exists():
+            condition_add(
+                actor=coordinator,
+                patient=patient,
+                snomed_code=PARKINSONS,
+                display="Parkinson's disease",
+                onset_date=max(patient.date_of_birth, planner.days_ago(3 * 365)),
+            )
+        try:
+            enrolment = enrolment_start(actor=coordinator, programme=programme, patient=patient)
+        except ValidationError:
+            return None
+    if enrolment.stage == Stage.IDENTIFIED:
+        enrolment_move(
+            actor=coordinator,
+            enrolment=enrolment,
+            to_stage=Stage.OFFERED,
+            on=planner.today,
+            offer_method="in_person",
+        )
+        enrolment.refresh_from_db()
+    if enrolment.stage == Stage.OFFERED:
+        enrolment_move(
+            actor=coordinator, enrolment=enrolment, to_stage=Stage.ACCEPTED, on=planner.today
+        )
+        enrolment.refresh_from_db()
+    if enrolment.stage not in (Stage.ACCEPTED, Stage.ASSESSED, Stage.INDICATIVE):
+        return None
+    planner.assess(
+        enrolment,
+        levels(
+            mobility="moderate",
+            drug_therapies="moderate",
+            psychological="moderate",
+            cognition="low",
+            nutrition="low",
+            continence="low",
+        ),
+        on=planner.today,
+        shared_on=planner.today,
+        notes="Tired most days and slower on their feet; medicines must be taken on time.",
+    )
+    enrolment.refresh_from_db()
+    return enrolment

@@ -117,6 +117,17 @@ def test_the_holder_sees_their_approved_plan_with_the_reason_for_a_declined_item
     ]
 
 
+def test_the_holders_plan_is_built_against_an_indicative_budget_they_were_told(demo):
+    holder = User.objects.get(username="holder")
+    (plan,) = plans_visible_to(user=holder)
+    assert plan.assessment is not None
+    assert plan.assessment.shared_on is not None
+    assert plan.indicative_amount == plan.assessment.indicative_amount > 0
+    assert plan.enrolment.stage == "live"
+    summary = plan_summary(plan=plan)
+    assert not summary.needs_justification or plan.difference_justification
+
+
 def test_a_second_clinical_reviewer_can_decide_the_open_reconsideration(demo):
     (asked,) = Reconsideration.objects.filter(verdict=Reconsideration.Verdict.OPEN)
     clinician, second = (
