@@ -195,6 +195,10 @@ class Flag(models.TextChoices):
     BUDGET_DIFFERENCE = "budget_difference", "Differs from the indicative budget"
 
 
+# What an evidence flag asks until the item is decided (pages leave it out afterwards).
+CLINICIAN_TO_DECIDE = " A clinical reviewer must decide, with a written clinical justification."
+ONLY_DECLINE = "; a clinical reviewer can only decline it, with a reason."
+
 ITEM_FLAGS_NEEDING_CLINICIAN = frozenset({Flag.EVIDENCE_INSUFFICIENT, Flag.EVIDENCE_NOT_SUPPORTED})
 
 
@@ -226,16 +230,14 @@ def item_findings(
         found.append(
             Finding(
                 Flag.EVIDENCE_NOT_SUPPORTED,
-                evidence.explanation + " A clinical reviewer must decide, with a written "
-                "clinical justification.",
+                evidence.explanation + CLINICIAN_TO_DECIDE,
             )
         )
     elif evidence.rating == Evidence.INSUFFICIENT:
         found.append(
             Finding(
                 Flag.EVIDENCE_INSUFFICIENT,
-                evidence.explanation + " A clinical reviewer must decide, with a written "
-                "clinical justification.",
+                evidence.explanation + CLINICIAN_TO_DECIDE,
             )
         )
     if price_cap is not None and unit_price > price_cap:
@@ -271,13 +273,12 @@ def unevidenced_approval_refusal(
     """Why the commissioner's policy refuses approving an unevidenced item ('' if it allows)."""
     if rating == Evidence.NOT_SUPPORTED and not allow_not_supported:
         return (
-            f"{commissioner}'s policy does not fund items whose evidence is 'not supported'; "
-            "a clinical reviewer can only decline it, with a reason."
+            f"{commissioner}'s policy does not fund items whose evidence is 'not supported'"
+            + ONLY_DECLINE
         )
     if rating == Evidence.INSUFFICIENT and not allow_insufficient:
         return (
-            f"{commissioner}'s policy does not fund items with insufficient evidence; "
-            "a clinical reviewer can only decline it, with a reason."
+            f"{commissioner}'s policy does not fund items with insufficient evidence" + ONLY_DECLINE
         )
     return ""
 

@@ -21,7 +21,14 @@ from openphb.planning.models import (
     Review,
     Unit,
 )
-from openphb.planning.rules import ITEM_FLAGS_NEEDING_CLINICIAN, DeclineReason, Evidence, Flag
+from openphb.planning.rules import (
+    CLINICIAN_TO_DECIDE,
+    ITEM_FLAGS_NEEDING_CLINICIAN,
+    ONLY_DECLINE,
+    DeclineReason,
+    Evidence,
+    Flag,
+)
 from openphb.planning.workflow import Status
 
 UNIT_NOUNS: dict[str, tuple[str, str]] = {
@@ -213,13 +220,6 @@ def asked_by(asked: Reconsideration) -> str:
 def reconsidered_by(asked: Reconsideration) -> str:
     """Who decided a reconsideration, by name."""
     return asked.decided_by.display_name if asked.decided_by else asked.decided_by_label
-
-
-# What an evidence flag asks of the clinical reviewer until the item is decided: the call in
-# planning.rules.item_findings, and the end of the policy's refusal the flag may carry
-# (rules.unevidenced_approval_refusal).
-CLINICIAN_TO_DECIDE = " A clinical reviewer must decide, with a written clinical justification."
-ONLY_DECLINE = "; a clinical reviewer can only decline it, with a reason."
 
 
 def flag_explanation(item: PlanItem, explanation: str) -> str:
