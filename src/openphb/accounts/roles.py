@@ -50,6 +50,7 @@ class Capability(StrEnum):
     APPROVE_PLANS = "approve_plans"  # approve plans, reconsider reductions, end plans
     MANAGE_CATALOGUE = "manage_catalogue"  # catalogue, providers, planning policy, RAS schemes
     REQUEST_RECONSIDERATION = "request_reconsideration"  # ask for a decision to be looked at again
+    MANAGE_PAYMENTS = "manage_payments"  # direct-payment set-ups, bank details, payment runs
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -103,6 +104,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.FINANCE_OFFICER: frozenset(
         {
+            Capability.MANAGE_PAYMENTS,
             Capability.VIEW_PLANS,
             Capability.VIEW_PATIENTS,
             Capability.VIEW_ORGANISATIONS,

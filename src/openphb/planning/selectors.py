@@ -518,3 +518,22 @@ def review_counts(*, on: datetime.date, within_days: int = 30) -> ReviewCounts:
         ).count(),
         oldest_overdue_days=(on - oldest).days if oldest else 0,
     )
+
+
+def direct_payment_items(*, budget_ids: list[int]) -> dict[int, list[PlanItem]]:
+    """The direct-payment items (not declined) of the plans in force behind these budgets, by
+    budget: what payment runs pay. Not scoped: the run is scoped by its commissioner."""
+    found: dict[int, list[PlanItem]] = {}
+    items = (
+        PlanItem.objects.filter(
+            plan__budget_id__in=budget_ids,
+            plan__status__in=IN_FORCE,
+            holding="direct_payment",
+        )
+        .exclude(decision=Decision.DECLINED)
+        .select_related("plan")
+        .order_by("plan__budget_id", "position", "id")
+    )
+    for item in items:
+        found.setdefault(item.plan.budget_id or 0, []).append(item)
+    return found

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "openphb.funding",
     "openphb.budgets",
     "openphb.planning",
+    "openphb.payments",
     "openphb.invoices",
     "openphb.demo",
     "openphb.api",

@@ -1,0 +1,601 @@
+"""Payment runs: gather what is due for one commissioner and payment day (and what is skipped,
+with the reason), approve it with a second finance officer (posting each payment to the ledger
+in committed chunks, so a run stopped at any point resumes to the same end), write the Bacs
+Standard 18 file, cancel before approval, and post a payment the bank returned.
+
+Exactly once: a budget's payment for a period is one row (`one_payment_per_period`, a database
+constraint); a run for a day is one row (`one_run_a_day`); each payment's ledger transaction
+carries the idempotency key `payment:<id>`; and each chunk locks the run, so two approvals at
+once post each payment once.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from openphb.audit.services import Actor, audit_record
+from openphb.budgets.accounts import AVAILABLE, HELD, OWNER, budget_account
+from openphb.budgets.models import Budget, BudgetLine
+from openphb.budgets.selectors import budget_figures
+from openphb.ledger import services as ledger
+from openphb.ledger.models import Account, Transaction
+from openphb.ledger.services import LegSpec, TransactionSpec, format_pence
+from openphb.organisations.models import COMMISSIONER_KINDS, Organisation
+from openphb.planning.models import PlanItem
+from openphb.planning.selectors import direct_payment_items
+
+from . import bacs, schedule
+from .models import (
+    BankDetails,
+    DirectPaymentSetup,
+    Hold,
+    HoldKind,
+    Offset,
+    Originator,
+    Payment,
+    PaymentLine,
+    PaymentRun,
+    Skip,
+    SkipReason,
+)
+from .services import check_acts_for
+
+CHUNK = 2_000
+Progress = Callable[[int], None]
+
+
+def _nothing(_: int) -> None:
+    return None
+
+
+# --- Gathering --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def run_create(
+    *,
+    actor: Actor,
+    commissioner: Organisation,
+    payment_date: datetime.date,
+    progress: Progress = _nothing,
+) -> PaymentRun:
+    """Create the run for a commissioner's payment day, or return the one that exists (a run
+    being gathered is finished). Gathers every payment due by that day and lists every budget
+    skipped, with the reason."""
+    if commissioner.kind not in COMMISSIONER_KINDS:
+        raise ValidationError({"commissioner": f"{commissioner.name} does not commission."})
+    if payment_date.weekday() >= 5:
+        raise ValidationError(
+            {
+                "payment_date": f"{payment_date:%A %-d %B %Y} is not a Bacs processing day; "
+                "choose a weekday."
+            }
+        )
+    check_acts_for(actor, commissioner, timezone.localdate())
+    if not Originator.objects.filter(commissioner=commissioner).exists():
+        raise ValidationError(
+            f"{commissioner.name} has no account to pay from: set its Bacs originator first."
+        )
+    existing = (
+        PaymentRun.objects.filter(commissioner=commissioner, payment_date=payment_date)
+        .exclude(status=PaymentRun.Status.CANCELLED)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    run = PaymentRun.objects.create(
+        commissioner=commissioner,
+        payment_date=payment_date,
+        created_by_id=actor.user_id,
+        created_by_label=actor.label,
+    )
+    _gather(run, progress)
+    run.payments_count = run.payments.count()
+    run.payments_total = run.payments.aggregate(total=Sum("amount"))["total"] or 0
+    run.save(update_fields=["payments_count", "payments_total"])
+    audit_record(
+        actor=actor,
+        action="payment_run.created",
+        target=run,
+        summary=f"{commissioner.name}, {payment_date:%-d %b %Y}: {run.payments_count:,} "
+        f"payments, {format_pence(run.payments_total)}; {run.skips.count():,} skipped",
+    )
+    return run
+
+
+@dataclass
+class _Budget:
+    setup: DirectPaymentSetup
+    budget: Budget
+    lines: dict[str, BudgetLine]  # item_ref -> line
+
+
+def _hold_on(holds: Sequence[Hold], day: datetime.date) -> Hold | None:
+    for hold in holds:
+        if hold.starts_on <= day and (hold.ends_on is None or hold.ends_on >= day):
+            return hold
+    return None
+
+
+def _payables(entry: _Budget, items: Sequence[PlanItem]) -> list[schedule.Payable]:
+    """What the budget pays by direct payment: its plan's direct-payment items, or, with no
+    plan behind it, its direct-payment lines over the budget's period."""
+    if items:
+        return [
+            schedule.Payable(
+                line=entry.lines[item.item_ref].pk,
+                amount=item.cost,
+                starts_on=item.starts_on,
+                ends_on=item.ends_on,
+                one_off=item.frequency == "once",
+                item_ref=item.item_ref,
+            )
+            for item in items
+            if item.item_ref in entry.lines
+        ]
+    figures = budget_figures(budget=entry.budget)
+    return [
+        schedule.Payable(
+            line=line.pk,
+            amount=figures.by_line[line.pk].approved,
+            starts_on=entry.budget.starts_on,
+            ends_on=entry.budget.ends_on,
+        )
+        for line in entry.lines.values()
+        if line.holding == "direct_payment" and figures.by_line[line.pk].approved > 0
+    ]
+
+
+def _gather(run: PaymentRun, progress: Progress) -> None:
+    setups = (
+        DirectPaymentSetup.objects.filter(budget__commissioner=run.commissioner)
+        .select_related("budget__patient")
+        .order_by("budget_id")
+    )
+    sequence = 0
+    batch: list[DirectPaymentSetup] = []
+    for setup in setups.iterator(chunk_size=CHUNK):
+        batch.append(setup)
+        if len(batch) == CHUNK:
+            sequence = _gather_chunk(run, batch, sequence)
+            progress(len(batch))
+            batch = []
+    if batch:
+        sequence = _gather_chunk(run, batch, sequence)
+        progress(len(batch))
+
+
+def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: int) -> int:
+    day = run.payment_date
+    budget_ids = [s.budget_id for s in setups]
+    holds: dict[int, list[Hold]] = defaultdict(list)
+    for hold in Hold.objects.filter(setup__in=setups):
+        holds[hold.setup_id].append(hold)
+    details: dict[int, BankDetails] = {}
+    pending: set[int] = set()
+    for row in BankDetails.objects.filter(setup__in=setups).order_by("decided_at", "id"):
+        if row.status == BankDetails.Status.PENDING:
+            pending.add(row.setup_id or 0)
+        elif row.status == BankDetails.Status.VERIFIED:
+            details[row.setup_id or 0] = row  # the latest verified wins
+    lines: dict[int, dict[str, BudgetLine]] = defaultdict(dict)
+    for line in BudgetLine.objects.filter(budget_id__in=budget_ids).select_related("stream"):
+        lines[line.budget_id][line.item_ref] = line
+    items = direct_payment_items(budget_ids=budget_ids)
+    paid: dict[int, set[tuple[str, datetime.date, str]]] = defaultdict(set)
+    for budget_id, kind, start, ref in Payment.objects.filter(budget_id__in=budget_ids).values_list(
+        "budget_id", "kind", "period_start", "item_ref"
+    ):
+        paid[budget_id].add((kind, start, ref))
+    offsets = _offsets_left(setups)
+    balances = _available(budget_ids)
+
+    skips: list[Skip] = []
+    payments: list[Payment] = []
+    payment_lines: list[list[tuple[BudgetLine, int]]] = []
+    for setup in setups:
+        budget = setup.budget
+        reason, detail = _skip_reason(setup, budget, holds[setup.pk], day)
+        if reason:
+            skips.append(Skip(run=run, budget=budget, reason=reason, detail=detail))
+            continue
+        entry = _Budget(setup=setup, budget=budget, lines=lines[budget.pk])
+        owed = schedule.due(
+            _payables(entry, items.get(budget.pk, [])),
+            anchor=setup.first_payment_on,
+            frequency=setup.frequency,
+            on=min(day, budget.ends_on),
+            paid=paid[budget.pk],
+        )
+        if not owed:
+            continue
+        account = details.get(setup.pk)
+        if account is None or setup.pk in pending:
+            total = sum(d.amount for d in owed)
+            skips.append(
+                Skip(
+                    run=run,
+                    budget=budget,
+                    reason=SkipReason.BANK_UNVERIFIED,
+                    detail=(
+                        "A change of bank details is waiting to be verified"
+                        if setup.pk in pending
+                        else "No verified bank details"
+                    )
+                    + f"; {format_pence(total)} held until they are.",
+                )
+            )
+            continue
+        by_line = {line.pk: line for line in lines[budget.pk].values()}
+        needed: dict[tuple[str, str], int] = defaultdict(int)
+        planned: list[tuple[schedule.Due, int, list[tuple[BudgetLine, int]]]] = []
+        for owe in owed:
+            taken = schedule.offset(owe.amount, offsets.get(setup.pk, 0))
+            offsets[setup.pk] = offsets.get(setup.pk, 0) - taken
+            paid_lines = _net_lines(owe, taken, by_line)
+            for line, amount in paid_lines:
+                needed[(line.stream.code, line.category)] += amount
+            planned.append((owe, taken, paid_lines))
+        short = [
+            key for key, amount in needed.items() if amount > balances.get((budget.pk, *key), 0)
+        ]
+        if short:
+            skips.append(
+                Skip(
+                    run=run,
+                    budget=budget,
+                    reason=SkipReason.NOT_ENOUGH,
+                    detail=f"{format_pence(sum(d.amount for d in owed))} is due but the budget "
+                    "has less than that left to pay in "
+                    + ", ".join(category.replace("_", " ") for _, category in short)
+                    + ".",
+                )
+            )
+            continue
+        for owe, taken, paid_lines in planned:
+            sequence += 1
+            payments.append(
+                Payment(
+                    run=run,
+                    budget=budget,
+                    kind=owe.kind,
+                    period_start=owe.period_start,
+                    period_end=owe.period_end,
+                    item_ref=owe.item_ref,
+                    amount_due=owe.amount,
+                    offset=taken,
+                    amount=owe.amount - taken,
+                    reference=f"PHB{run.pk:06d}-{sequence:08d}",
+                    payee_name=setup.payee_name,
+                    sort_code=account.sort_code,
+                    account_number=account.account_number,
+                    account_name=account.account_name,
+                )
+            )
+            payment_lines.append(paid_lines)
+    Skip.objects.bulk_create(skips)
+    try:
+        with transaction.atomic():
+            created = Payment.objects.bulk_create(payments)
+    except IntegrityError as error:
+        raise ValidationError(
+            "A payment in this run has been made already by another run; nothing was saved."
+        ) from error
+    PaymentLine.objects.bulk_create(
+        PaymentLine(payment=payment, line=line, amount=amount)
+        for payment, paid_lines in zip(created, payment_lines)
+        for line, amount in paid_lines
+    )
+    return sequence
+
+
+def _skip_reason(
+    setup: DirectPaymentSetup, budget: Budget, holds: Sequence[Hold], day: datetime.date
+) -> tuple[str, str]:
+    if budget.status != Budget.Status.ACTIVE:
+        return SkipReason.BUDGET_ENDED, ""
+    died = budget.patient.date_of_death
+    if died is not None and died <= day:
+        return SkipReason.DECEASED, f"Died on {died:%-d %B %Y}."
+    hold = _hold_on(holds, day)
+    if hold is not None:
+        reason = SkipReason.STOPPED if hold.kind == HoldKind.STOP else SkipReason.SUSPENDED
+        since = f"Since {hold.starts_on:%-d %B %Y}" + (
+            f" until {hold.ends_on:%-d %B %Y}" if hold.ends_on else ""
+        )
+        return reason, f"{since}: {hold.get_reason_display()}."
+    if setup.agreement_signed_on is None:
+        return SkipReason.NO_AGREEMENT, "The direct-payment agreement has not been signed."
+    return "", ""
+
+
+def _net_lines(
+    owe: schedule.Due, offset: int, by_line: dict[int, BudgetLine]
+) -> list[tuple[BudgetLine, int]]:
+    """The payment's lines after the offset, taken from the lines in order."""
+    result: list[tuple[BudgetLine, int]] = []
+    left = offset
+    for line_id, amount in sorted(owe.lines.items()):
+        take = min(left, amount)
+        left -= take
+        if amount - take > 0:
+            result.append((by_line[line_id], amount - take))
+    return result
+
+
+def _offsets_left(setups: Sequence[DirectPaymentSetup]) -> dict[int, int]:
+    decided = dict(
+        Offset.objects.filter(setup__in=setups)
+        .values_list("setup_id")
+        .annotate(total=Sum("amount"))
+        .values_list("setup_id", "total")
+    )
+    used = dict(
+        Payment.objects.filter(budget_id__in=[s.budget_id for s in setups], offset__gt=0)
+        .values_list("budget_id")
+        .annotate(total=Sum("offset"))
+        .values_list("budget_id", "total")
+    )
+    return {s.pk: decided.get(s.pk, 0) - used.get(s.budget_id, 0) for s in setups}
+
+
+def _available(budget_ids: list[int]) -> dict[tuple[int, str, str], int]:
+    """What each budget has available, by fund and category (its `available` accounts' running
+    totals, less what runs not yet approved have already taken)."""
+    balances = {
+        (owner_id, fund, category): debits - credits
+        for owner_id, fund, category, debits, credits in Account.objects.filter(
+            owner_kind=OWNER, owner_id__in=budget_ids, purpose=AVAILABLE
+        ).values_list("owner_id", "fund", "category", "debits", "credits")
+    }
+    waiting = (
+        PaymentLine.objects.filter(
+            payment__budget_id__in=budget_ids, payment__status=Payment.Status.DUE
+        )
+        .values_list("payment__budget_id", "line__stream__code", "line__category")
+        .annotate(total=Sum("amount"))
+    )
+    for budget_id, fund, category, total in waiting:
+        key = (budget_id, fund, category)
+        balances[key] = balances.get(key, 0) - total
+    return balances
+
+
+# --- Approval ---------------------------------------------------------------------------------
+
+
+def run_approve(
+    *, actor: Actor, run: PaymentRun, chunk: int = CHUNK, progress: Progress = _nothing
+) -> PaymentRun:
+    """A second finance officer approves the run: every payment is posted to the ledger, a
+    chunk at a time, each chunk committed; then the file's serial and SHA-256 are recorded. A
+    run stopped part-way is resumed by approving it again, and ends as if it had not stopped."""
+    with transaction.atomic():
+        run = PaymentRun.objects.select_for_update().select_related("commissioner").get(pk=run.pk)
+        if run.status == PaymentRun.Status.APPROVED:
+            return run
+        if run.status == PaymentRun.Status.CANCELLED:
+            raise ValidationError("This run was cancelled.")
+        if actor.user_id is not None and actor.user_id == run.created_by_id:
+            raise ValidationError("You created this run, so another finance officer approves it.")
+        if run.status == PaymentRun.Status.APPROVING and run.approved_by_id != actor.user_id:
+            raise ValidationError(
+                f"{run.approved_by_label} is approving this run; they resume it if it stopped."
+            )
+        check_acts_for(actor, run.commissioner, timezone.localdate())
+        if run.status == PaymentRun.Status.GATHERED:
+            run.status = PaymentRun.Status.APPROVING
+            run.approved_by_id = actor.user_id
+            run.approved_by_label = actor.label
+            run.approved_at = timezone.now()
+            run.save(update_fields=["status", "approved_by", "approved_by_label", "approved_at"])
+    while _post_chunk(run, actor, chunk, progress):
+        pass
+    with transaction.atomic():
+        run = PaymentRun.objects.select_for_update().select_related("commissioner").get(pk=run.pk)
+        if run.status == PaymentRun.Status.APPROVED:
+            return run
+        if run.payments.filter(amount__gt=0).exists():
+            run.serial = _next_serial()
+            run.file_sha256 = bacs.sha256_of(_file_bytes(run))
+        run.status = PaymentRun.Status.APPROVED
+        run.save(update_fields=["status", "serial", "file_sha256"])
+        audit_record(
+            actor=actor,
+            action="payment_run.approved",
+            target=run,
+            summary=f"{run.payments_count:,} payments, {format_pence(run.payments_total)}, "
+            f"posted; Bacs file serial {run.serial or 'none'}",
+        )
+    return run
+
+
+def _post_chunk(run: PaymentRun, actor: Actor, size: int, progress: Progress) -> bool:
+    """Post the next chunk of the run's payments; False when none are left."""
+    with transaction.atomic():
+        PaymentRun.objects.select_for_update().filter(pk=run.pk).first()
+        batch = list(
+            run.payments.filter(status=Payment.Status.DUE)
+            .select_related("budget")
+            .prefetch_related("lines__line__stream")
+            .order_by("id")[:size]
+        )
+        if not batch:
+            return False
+        accounts: dict[tuple[int, int, str, str], Account] = {}
+
+        def account(payment: Payment, line: BudgetLine, purpose: str) -> Account:
+            key = (payment.budget_id, line.stream_id, line.category, purpose)
+            if key not in accounts:
+                accounts[key] = budget_account(
+                    budget=payment.budget,
+                    stream=line.stream,
+                    category=line.category,
+                    purpose=purpose,
+                )
+            return accounts[key]
+
+        specs = []
+        for payment in batch:
+            if payment.amount == 0:
+                continue
+            legs: list[LegSpec] = []
+            for part in payment.lines.all():
+                legs.append(
+                    LegSpec(
+                        account=account(payment, part.line, HELD),
+                        debit=part.amount,
+                        reference=part.line.reference,
+                    )
+                )
+                legs.append(
+                    LegSpec(
+                        account=account(payment, part.line, AVAILABLE),
+                        credit=part.amount,
+                        reference=part.line.reference,
+                    )
+                )
+            specs.append(
+                TransactionSpec(
+                    effective_on=run.payment_date,
+                    kind="payment",
+                    description=f"Direct payment {payment.reference} "
+                    f"({payment.period_start:%-d %b %Y}"
+                    + (
+                        f" to {payment.period_end:%-d %b %Y})" if payment.kind == "regular" else ")"
+                    ),
+                    legs=legs,
+                    source_ref=f"budget:{payment.budget_id}",
+                    idempotency_key=f"payment:{payment.pk}",
+                )
+            )
+        ledger.transactions_post_batch(specs=specs, posted_by=actor.label)
+        posted = dict(
+            Transaction.objects.filter(
+                idempotency_key__in=[f"payment:{p.pk}" for p in batch]
+            ).values_list("idempotency_key", "pk")
+        )
+        for payment in batch:
+            payment.status = Payment.Status.PAID
+            payment.transaction_id = posted.get(f"payment:{payment.pk}")
+        Payment.objects.bulk_update(batch, ["status", "transaction"])
+    progress(len(batch))
+    return True
+
+
+def _next_serial() -> int:
+    """File serials run 1 to 999,999 across every run."""
+    last = PaymentRun.objects.aggregate(n=Max("serial"))["n"] or 0
+    return last % 999_999 + 1
+
+
+# --- The file, cancelling, returns ------------------------------------------------------------
+
+
+def _credits(run: PaymentRun) -> Iterable[bacs.Credit]:
+    for payment in run.payments.filter(amount__gt=0).order_by("id").iterator(chunk_size=10_000):
+        yield bacs.Credit(
+            sort_code=payment.sort_code,
+            account_number=payment.account_number,
+            account_name=payment.account_name,
+            amount=payment.amount,
+            reference=payment.reference,
+        )
+
+
+def _file_bytes(run: PaymentRun) -> bytes:
+    originator = Originator.objects.get(commissioner=run.commissioner)
+    assert run.serial is not None
+    return bacs.standard18(
+        bacs.FileHeader(
+            serial=run.serial,
+            processing_day=run.payment_date,
+            originator=bacs.Originator(
+                sort_code=originator.sort_code,
+                account_number=originator.account_number,
+                account_name=originator.account_name,
+                service_user_number=originator.service_user_number,
+            ),
+        ),
+        list(_credits(run)),
+    )
+
+
+def run_file(*, run: PaymentRun) -> bytes:
+    """The run's Bacs Standard 18 file, written again from what the run paid: byte for byte
+    the file approved (its SHA-256 is checked)."""
+    if run.status != PaymentRun.Status.APPROVED or run.serial is None:
+        raise ValidationError("A run has a file once it is approved and pays something.")
+    data = _file_bytes(run)
+    if bacs.sha256_of(data) != run.file_sha256:
+        raise ValidationError(
+            "The file written now differs from the one approved; the run's payments have been "
+            "changed. Do not send it: report this."
+        )
+    return data
+
+
+@transaction.atomic
+def run_cancel(*, actor: Actor, run: PaymentRun, reason: str) -> PaymentRun:
+    """Cancel a run before it is approved; its payments are released, to be gathered again."""
+    run = PaymentRun.objects.select_for_update().select_related("commissioner").get(pk=run.pk)
+    if run.status != PaymentRun.Status.GATHERED:
+        raise ValidationError("Only a run waiting for approval can be cancelled.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the run is cancelled."})
+    check_acts_for(actor, run.commissioner, timezone.localdate())
+    run.payments.all().delete()
+    run.status = PaymentRun.Status.CANCELLED
+    run.cancelled_reason = reason.strip()[:300]
+    run.save(update_fields=["status", "cancelled_reason"])
+    audit_record(
+        actor=actor,
+        action="payment_run.cancelled",
+        target=run,
+        summary=f"Cancelled: {reason.strip()}"[:300],
+    )
+    return run
+
+
+@transaction.atomic
+def payment_return(*, actor: Actor, payment: Payment, on: datetime.date, reason: str) -> Payment:
+    """The bank returned a payment (account closed, details wrong): its ledger transaction is
+    reversed, so the money is back in the budget, and the payment is marked returned."""
+    payment = (
+        Payment.objects.select_for_update().select_related("run__commissioner").get(pk=payment.pk)
+    )
+    if payment.status != Payment.Status.PAID or payment.transaction_id is None:
+        raise ValidationError("Only a payment that was made can be returned.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the bank's reason for returning it."})
+    if on < payment.run.payment_date:
+        raise ValidationError({"on": "A payment is returned after the day it was paid."})
+    check_acts_for(actor, payment.run.commissioner, timezone.localdate())
+    reversal = ledger.transaction_reverse(
+        original=Transaction.objects.get(pk=payment.transaction_id),
+        effective_on=on,
+        description=f"Returned by the bank: {payment.reference} ({reason.strip()})"[:300],
+        posted_by=actor.label,
+        idempotency_key=f"payment-return:{payment.pk}",
+    )
+    payment.status = Payment.Status.RETURNED
+    payment.returned_on = on
+    payment.return_reason = reason.strip()[:300]
+    payment.return_transaction = reversal
+    payment.save(update_fields=["status", "returned_on", "return_reason", "return_transaction"])
+    audit_record(
+        actor=actor,
+        action="payment.returned",
+        target=payment,
+        patient_id=payment.budget.patient_id,
+        summary=f"{payment.reference} ({format_pence(payment.amount)}) returned: {reason.strip()}"[
+            :300
+        ],
+    )
+    return payment

@@ -1,0 +1,83 @@
+"""Reads for direct payments and payment runs, scoped to what the user may see."""
+
+import datetime
+
+from django.db.models import QuerySet
+
+from openphb.accounts.models import User
+from openphb.accounts.roles import Capability
+from openphb.accounts.selectors import user_organisation_ids
+from openphb.budgets.models import Budget
+from openphb.budgets.selectors import budgets_visible_to
+from openphb.organisations.selectors import organisation_ids_answering_for
+
+from .models import BankDetails, DirectPaymentSetup, Hold, Payment, PaymentRun, Skip
+
+
+def _answering_for(user: User) -> set[int]:
+    return organisation_ids_answering_for(
+        organisation_ids=user_organisation_ids(user=user), on=datetime.date.today()
+    )
+
+
+def runs_visible_to(*, user: User) -> QuerySet[PaymentRun]:
+    """Runs of the commissioners a finance officer works for (or whose work passed to theirs)."""
+    if not user.can(Capability.MANAGE_PAYMENTS):
+        return PaymentRun.objects.none()
+    return PaymentRun.objects.filter(commissioner_id__in=_answering_for(user))
+
+
+def run_get(*, user: User, pk: int) -> PaymentRun:
+    return runs_visible_to(user=user).select_related("commissioner").get(pk=pk)
+
+
+def skips_of(*, run: PaymentRun) -> QuerySet[Skip]:
+    return run.skips.select_related("budget__patient").order_by("reason", "budget_id")
+
+
+def payments_of(*, run: PaymentRun) -> QuerySet[Payment]:
+    return run.payments.select_related("budget__patient").order_by("id")
+
+
+def setup_of(*, budget: Budget) -> DirectPaymentSetup | None:
+    """A budget's direct-payment set-up. Call only with a budget read through `budget_get`."""
+    return DirectPaymentSetup.objects.filter(budget=budget).first()
+
+
+def bank_history(*, setup: DirectPaymentSetup) -> list[BankDetails]:
+    return list(setup.bank_details.select_related("entered_by", "decided_by"))
+
+
+def holds_of(*, setup: DirectPaymentSetup) -> list[Hold]:
+    return list(setup.holds.all())
+
+
+def payments_of_budget(*, user: User, budget_id: int) -> list[Payment]:
+    """Every payment made (or returned) for a budget the user may see, newest first: what the
+    budget holder sees arrive."""
+    if not budgets_visible_to(user=user).filter(pk=budget_id).exists():
+        return []
+    return list(
+        Payment.objects.filter(budget_id=budget_id)
+        .exclude(status=Payment.Status.DUE)
+        .select_related("run")
+        .order_by("-period_start", "-id")
+    )
+
+
+def changes_to_verify(*, user: User) -> QuerySet[BankDetails]:
+    """Bank details waiting for a second person, for the commissioners the user works for."""
+    if not user.can(Capability.MANAGE_PAYMENTS):
+        return BankDetails.objects.none()
+    answering = _answering_for(user)
+    return (
+        BankDetails.objects.filter(status=BankDetails.Status.PENDING)
+        .filter(setup__budget__commissioner_id__in=answering)
+        .select_related("setup__budget__patient", "entered_by")
+        .order_by("entered_at")
+    ) | (
+        BankDetails.objects.filter(status=BankDetails.Status.PENDING)
+        .filter(provider__commissioner_id__in=answering)
+        .select_related("provider", "entered_by")
+        .order_by("entered_at")
+    )
