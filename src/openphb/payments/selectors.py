@@ -12,6 +12,7 @@ from openphb.budgets.selectors import budgets_visible_to
 from openphb.organisations.selectors import organisation_ids_answering_for
 
 from .models import BankDetails, DirectPaymentSetup, Hold, Payment, PaymentRun, Skip
+from .remittance import RemittanceRow
 
 
 def _answering_for(user: User) -> set[int]:
@@ -37,6 +38,38 @@ def skips_of(*, run: PaymentRun) -> QuerySet[Skip]:
 
 def payments_of(*, run: PaymentRun) -> QuerySet[Payment]:
     return run.payments.select_related("budget__patient").order_by("id")
+
+
+def remittance_rows(*, run: PaymentRun) -> list[RemittanceRow]:
+    """The remittance advice of a run: one row for each credit in its Bacs file, in the file's
+    order (a payment an offset took to nothing is not in the file, nor here)."""
+    rows = []
+    for payment in run.payments.filter(amount__gt=0).select_related("budget").order_by("id"):
+        budget = payment.budget
+        rows.append(
+            RemittanceRow(
+                payment_reference=payment.reference,
+                budget=f"Budget {budget.pk}, {budget.starts_on:%-d %b %Y} to "
+                f"{budget.ends_on:%-d %b %Y}",
+                payee_name=payment.payee_name,
+                sort_code=payment.sort_code,
+                account_number=payment.account_number,
+                amount=payment.amount,
+                payment_date=run.payment_date,
+                description=payment_description(payment),
+            )
+        )
+    return rows
+
+
+def payment_description(payment: Payment) -> str:
+    """What a payment covers, in words: '5 January 2026 to 4 February 2026' (a regular
+    payment's period), 'One-off payment for 12 March 2026'."""
+    if payment.kind == Payment.Kind.REGULAR:
+        return f"{payment.period_start:%-d %B %Y} to {payment.period_end:%-d %B %Y}"
+    if payment.kind == Payment.Kind.ONE_OFF:
+        return f"One-off payment for {payment.period_start:%-d %B %Y}"
+    return f"Provider invoice, {payment.period_start:%-d %B %Y}"
 
 
 def setup_of(*, budget: Budget) -> DirectPaymentSetup | None:

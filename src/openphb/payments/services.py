@@ -324,6 +324,20 @@ def hold_lift(*, actor: Actor, hold: Hold, on: datetime.date) -> Hold:
     return hold
 
 
+def hold_notice_recorded(*, actor: Actor, hold: Hold, addressee: str) -> None:
+    """Write down that a notice of a suspension or stop was produced, and for whom (the
+    person, or who acts for them): the record shows they were told."""
+    setup = hold.setup
+    audit_record(
+        actor=actor,
+        action="direct_payment.notice_made",
+        target=hold,
+        patient_id=setup.budget.patient_id,
+        summary=f"Made the notice letter (direct payment {hold.get_kind_display().lower()} "
+        f"from {hold.starts_on:%-d %b %Y}), addressed to {addressee}",
+    )
+
+
 @transaction.atomic
 def offset_record(
     *, actor: Actor, setup: DirectPaymentSetup, amount: int, reason: str, decided_on: datetime.date
