@@ -20,9 +20,12 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from openphb.audit.services import Actor, audit_record
-from openphb.budgets.accounts import AVAILABLE, HELD, OWNER, budget_account
+from openphb.budgets.accounts import AVAILABLE, COMMITTED, HELD, OWNER, budget_account, paid_into
 from openphb.budgets.models import Budget, BudgetLine
 from openphb.budgets.selectors import budget_figures
+from openphb.invoices.models import Invoice
+from openphb.invoices.selectors import invoice_payment_specs, invoices_payable
+from openphb.invoices.services import invoice_mark_paid
 from openphb.ledger import services as ledger
 from openphb.ledger.models import Account, Transaction
 from openphb.ledger.services import LegSpec, TransactionSpec, format_pence
@@ -44,7 +47,7 @@ from .models import (
     Skip,
     SkipReason,
 )
-from .services import check_acts_for
+from .services import check_acts_for, verified_details
 
 CHUNK = 2_000
 Progress = Callable[[int], None]
@@ -169,6 +172,63 @@ def _gather(run: PaymentRun, progress: Progress) -> None:
     if batch:
         sequence = _gather_chunk(run, batch, sequence)
         progress(len(batch))
+    _gather_invoices(run, sequence)
+
+
+def _gather_invoices(run: PaymentRun, sequence: int) -> int:
+    """Approved provider invoices (notional and third-party budgets) are paid in the run too,
+    to the provider's verified account; their money was set aside when they were approved."""
+    invoices = list(invoices_payable(commissioner=run.commissioner, on=run.payment_date))
+    gathered = set(
+        Payment.objects.filter(
+            kind=Payment.Kind.INVOICE, item_ref__in=[f"invoice:{i.pk}" for i in invoices]
+        ).values_list("item_ref", flat=True)
+    )
+    skips: list[Skip] = []
+    for invoice in invoices:
+        ref = f"invoice:{invoice.pk}"
+        if ref in gathered:
+            continue  # in another run not yet approved
+        what = f"Invoice {invoice.invoice_number} from {invoice.provider.name}"
+        if invoice.budget.status != Budget.Status.ACTIVE:
+            skips.append(
+                Skip(run=run, budget=invoice.budget, reason=SkipReason.BUDGET_ENDED, detail=what)
+            )
+            continue
+        account = verified_details(provider=invoice.provider)
+        if account is None:
+            skips.append(
+                Skip(
+                    run=run,
+                    budget=invoice.budget,
+                    reason=SkipReason.BANK_UNVERIFIED,
+                    detail=f"{what}: the provider's bank details are not verified; "
+                    f"{format_pence(invoice.total)} held until they are.",
+                )
+            )
+            continue
+        sequence += 1
+        payment = Payment.objects.create(
+            run=run,
+            budget=invoice.budget,
+            kind=Payment.Kind.INVOICE,
+            period_start=invoice.issued_on,
+            period_end=invoice.issued_on,
+            item_ref=ref,
+            amount_due=invoice.total,
+            amount=invoice.total,
+            reference=f"PHB{run.pk:06d}-{sequence:08d}",
+            payee_name=invoice.provider.name,
+            sort_code=account.sort_code,
+            account_number=account.account_number,
+            account_name=account.account_name,
+        )
+        PaymentLine.objects.bulk_create(
+            PaymentLine(payment=payment, line=line, amount=amount)
+            for line, amount in invoice_payment_specs(invoice=invoice)
+        )
+    Skip.objects.bulk_create(skips)
+    return sequence
 
 
 def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: int) -> int:
@@ -446,17 +506,22 @@ def _post_chunk(run: PaymentRun, actor: Actor, size: int, progress: Progress) ->
             if payment.amount == 0:
                 continue
             legs: list[LegSpec] = []
+            # A direct payment moves money from available to held (the person's account); an
+            # invoice, set aside when it was approved, from committed to where its holding says.
+            invoice = payment.kind == Payment.Kind.INVOICE
             for part in payment.lines.all():
+                into = paid_into(part.line.holding) if invoice else HELD
+                source = COMMITTED if invoice else AVAILABLE
                 legs.append(
                     LegSpec(
-                        account=account(payment, part.line, HELD),
+                        account=account(payment, part.line, into),
                         debit=part.amount,
                         reference=part.line.reference,
                     )
                 )
                 legs.append(
                     LegSpec(
-                        account=account(payment, part.line, AVAILABLE),
+                        account=account(payment, part.line, source),
                         credit=part.amount,
                         reference=part.line.reference,
                     )
@@ -485,6 +550,15 @@ def _post_chunk(run: PaymentRun, actor: Actor, size: int, progress: Progress) ->
             payment.status = Payment.Status.PAID
             payment.transaction_id = posted.get(f"payment:{payment.pk}")
         Payment.objects.bulk_update(batch, ["status", "transaction"])
+        for payment in batch:
+            if payment.kind == Payment.Kind.INVOICE:
+                invoice_mark_paid(
+                    actor=actor,
+                    invoice=Invoice.objects.get(pk=int(payment.item_ref.partition(":")[2])),
+                    run_id=run.pk,
+                    on=run.payment_date,
+                    transaction_id=payment.reference,
+                )
     progress(len(batch))
     return True
 
