@@ -59,15 +59,22 @@ class CappedPaginator(Paginator):
 
 
 def paginate(
-    request: HttpRequest, items: Any, size: int = PAGE_SIZE
+    request: HttpRequest,
+    items: Any,
+    size: int = PAGE_SIZE,
+    *,
+    param: str = "page",
+    anchor: str = "",
 ) -> tuple[Page, dict[str, Any]]:
-    """A page of items and the NHS pagination macro's parameters (keeping other query args)."""
-    page = CappedPaginator(items, size).get_page(request.GET.get("page"))
+    """A page of items and the NHS pagination macro's parameters (keeping other query args).
+    Two lists on one page each take their page number from their own `param`, and link to
+    their own `anchor`."""
+    page = CappedPaginator(items, size).get_page(request.GET.get(param))
     query = request.GET.copy()
 
     def url(number: int) -> str:
-        query["page"] = str(number)
-        return "?" + query.urlencode()
+        query[param] = str(number)
+        return "?" + query.urlencode() + (f"#{anchor}" if anchor else "")
 
     params: dict[str, Any] = {}
     if page.has_previous():
