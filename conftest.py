@@ -1,5 +1,6 @@
 """Settings and fixtures shared by every test (domain, API and browser)."""
 
+import datetime
 import os
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
@@ -116,3 +117,89 @@ def clinician(icb):
 @pytest.fixture
 def second_commissioner(icb):
     return factories.user(username="approver2", role="commissioner", organisations=(icb,))
+
+
+# Direct payments: two finance officers (one creates a payment run, the other approves it), the
+# ICB's own account that payments are made from, and budgets paid by direct payment from
+# `factories.payment_day()` (a weekday: Bacs pays on weekdays).
+
+
+@pytest.fixture
+def finance(icb):
+    return factories.user(
+        username="finance", role="finance_officer", organisations=(icb,), first_name="Priya"
+    )
+
+
+@pytest.fixture
+def finance2(icb):
+    return factories.user(
+        username="finance2", role="finance_officer", organisations=(icb,), first_name="Tom"
+    )
+
+
+@pytest.fixture
+def originator(icb, finance):
+    from openphb.audit.services import Actor
+    from openphb.payments import services
+
+    return services.originator_set(
+        actor=Actor(user=finance),
+        commissioner=icb,
+        sort_code="60-70-80",
+        account_number="10293847",
+        account_name="NHS NEL ICB",
+        service_user_number="123456",
+    )
+
+
+@pytest.fixture
+def direct_payment(icb, finance, finance2):
+    """Makes a year's budget for a person, from the payment day, paid monthly by direct payment:
+    `direct_payment(patient, bank="verified" | "pending" | None, agreement=True)`. Bank
+    details are entered by `finance` and (when verified) verified by `finance2`."""
+    from openphb.audit.services import Actor
+    from openphb.payments import services
+
+    stream = factories.funding_stream(
+        code="chc-dp", name="NHS continuing healthcare", envelope=100_000_000
+    )
+    factories.allocation(stream=stream, commissioner=icb, amount=50_000_000)
+
+    day = factories.payment_day()
+
+    def make(patient, *, bank="verified", agreement=True, amount=1_200_000):
+        budget = factories.budget(
+            patient=patient,
+            commissioner=icb,
+            stream=stream,
+            starts_on=day,
+            ends_on=day + datetime.timedelta(days=364),
+            lines=(("Personal assistant, 10 hours a week", "personal_care", amount),),
+        )
+        setup = services.setup_save(
+            actor=Actor(user=finance),
+            budget=budget,
+            payee_kind="person",
+            payee_name=patient.full_name,
+            account_type="dedicated",
+            frequency="monthly",
+            first_payment_on=day,
+            agreement_signed_on=day if agreement else None,
+            agreement_version="2026-1" if agreement else "",
+        )
+        if bank:
+            details = services.bank_details_enter(
+                actor=Actor(user=finance),
+                setup=setup,
+                sort_code="20-00-00",
+                account_number=f"5577{budget.pk:04d}",
+                account_name=patient.family_name.upper()[:18],
+            )
+            if bank == "verified":
+                services.bank_details_decide(
+                    actor=Actor(user=finance2), details=details, verified=True
+                )
+        return setup
+
+    return make

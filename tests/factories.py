@@ -351,3 +351,10 @@ def planning_scene(*, commissioner: Organisation, allocation_pence: int = 20_000
         ),
     )
     return SimpleNamespace(programme=scheme_programme, scheme=scheme, stream=stream, items=items)
+
+
+def payment_day() -> datetime.date:
+    """A day payment runs can be made on (Bacs works on weekdays): today, or the Friday before
+    at a weekend."""
+    today = datetime.date.today()
+    return today - datetime.timedelta(days=max(0, today.weekday() - 4))
