@@ -28,6 +28,8 @@ def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Care plans", reverse("web:plan-queues")))
     if user.can(Capability.VIEW_FUNDING):
         items.append(("Money", reverse("web:money")))
+    if user.can(Capability.MANAGE_PAYMENTS):
+        items.append(("Payments", reverse("web:payment-runs")))
     if user.can(Capability.MANAGE_CATALOGUE):
         items.append(("Catalogue", reverse("web:catalogue-home")))
     if user.can(Capability.VIEW_OWN_RECORD):

@@ -28,6 +28,7 @@ from openphb.planning.selectors import plan_for_budget
 
 from .. import charts
 from ..money_forms import CommitForm, PaymentForm, ReverseForm, ReviseForm
+from . import payments
 from .common import paginate, requires, signed_in, submit
 
 
@@ -66,6 +67,8 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transactions": budget_transactions(budget=budget),
         "today": timezone.localdate(),
         "plan": _funding_plan(user, budget),
+        # The direct payment (staff) and the payments made (staff and the holder).
+        **payments.budget_section(user, budget),
     }
     if not user.can(Capability.VIEW_BUDGETS):
         context["chart"] = charts.budget_categories(categories)
