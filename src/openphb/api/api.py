@@ -7,10 +7,12 @@ from .assessments import router as assessments
 from .auth import BearerToken
 from .budgets import router as budgets
 from .catalogue import catalogue, policy, providers, schemes
+from .direct_payments import router as direct_payments
 from .funding import router as funding
 from .ledger import accounts, transactions
 from .organisations import router as organisations
 from .patients import router as patients
+from .payments import originators, runs_router
 from .plan_decisions import router as plan_decisions
 from .plans import router as plans
 from .programmes import returns
@@ -27,7 +29,14 @@ api = NinjaAPI(
         "allocation schemes, needs assessments with explained indicative budgets, the "
         "catalogue with legal status and evidence, providers, planning policy, and care plans "
         "from draft through clinical review, approval (which funds the budget), reviews, "
-        "revisions and reconsiderations. Every amount is a whole number of pence. "
+        "revisions and reconsiderations; and direct payments: each budget's set-up (payee, "
+        "account type, the signed agreement, frequency), bank details entered by one finance "
+        "officer and verified by another, suspensions and stops, the payments made; payment "
+        "runs for a commissioner's payment day with the budgets skipped and why, approval by a "
+        "second finance officer, the Bacs Standard 18 file, the remittance advice (CSV), "
+        "cancelling and returned payments. Sort codes and account numbers are always masked "
+        "(only the Bacs file, which is for the bank, carries them whole). Every amount is a "
+        "whole number of pence. "
         "Authenticate with "
         "`Authorization: Bearer TOKEN` (tokens come from `phb create-token USERNAME`). "
         "You see only what your role and organisations allow; another organisation's patient "
@@ -54,3 +63,6 @@ api.add_router("/providers", providers)
 api.add_router("/planning-policy", policy)
 api.add_router("/care-plans", plans)
 api.add_router("/care-plans", plan_decisions)
+api.add_router("/budgets", direct_payments)
+api.add_router("/payment-runs", runs_router)
+api.add_router("/bacs-originators", originators)
