@@ -27,7 +27,13 @@ from openphb.payments.remittance import (
     masked_sort_code,
     remittance_csv,
 )
-from openphb.payments.selectors import payments_of, run_get, runs_visible_to, skips_of
+from openphb.payments.selectors import (
+    payments_of,
+    run_file_open,
+    run_get,
+    runs_visible_to,
+    skips_of,
+)
 
 from .planning import api_fields, commissioner_to_change, commissioner_to_read, require
 
@@ -296,7 +302,7 @@ def get_run_file(request: HttpRequest, run_id: int) -> HttpResponse:
     """The approved run's Bacs Standard 18 file, byte for byte the file approved (checked
     against its SHA-256). It carries the payees' whole account numbers: it is for the bank."""
     run = _run(officer(request), run_id)
-    data = runs.run_file(run=run)
+    data = run_file_open(actor=Actor.from_request(request), run=run)
     response = HttpResponse(data, content_type="application/octet-stream")
     name = f"bacs-{run.commissioner.ods_code}-{run.payment_date:%Y%m%d}-serial-{run.serial:06d}"
     response["Content-Disposition"] = f'attachment; filename="{name}.txt"'

@@ -7,12 +7,14 @@ from django.db.models import QuerySet
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_organisation_ids
+from openphb.audit.services import Actor, audit_record
 from openphb.budgets.models import Budget
 from openphb.budgets.selectors import budgets_visible_to
 from openphb.organisations.selectors import organisation_ids_answering_for
 
 from .models import BankDetails, DirectPaymentSetup, Hold, Payment, PaymentRun, Skip
 from .remittance import RemittanceRow
+from .runs import run_file
 
 
 def _answering_for(user: User) -> set[int]:
@@ -114,3 +116,18 @@ def changes_to_verify(*, user: User) -> QuerySet[BankDetails]:
         .select_related("provider", "entered_by")
         .order_by("entered_at")
     )
+
+
+def run_file_open(*, actor: Actor, run: PaymentRun) -> bytes:
+    """The run's Bacs file (every payee's whole account number), for someone to download: read
+    through `runs.run_file` and audited as `payment_run.file_downloaded`. Call with a run read
+    through `run_get`."""
+    data = run_file(run=run)
+    audit_record(
+        actor=actor,
+        action="payment_run.file_downloaded",
+        target=run,
+        summary=f"Bacs file serial {run.serial} ({len(data):,} bytes, SHA-256 "
+        f"{run.file_sha256[:12]}...)",
+    )
+    return data

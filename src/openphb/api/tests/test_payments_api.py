@@ -252,6 +252,9 @@ def test_two_officers_take_a_run_from_gathering_to_a_bacs_file_the_run_vouches_f
     assert hashlib.sha256(bacs.content).hexdigest() == approved["file_sha256"]
     assert b"55779911" in bacs.content  # the bank is sent the whole number; nobody else is
     assert b"44556677" not in bacs.content  # the unverified account is not paid
+    assert AuditEvent.objects.filter(
+        action="payment_run.file_downloaded", object_id=str(run["id"])
+    ).exists()
 
 
 def test_the_remittance_advice_lists_the_files_payments_with_their_numbers_masked(
