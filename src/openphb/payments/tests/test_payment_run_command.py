@@ -52,6 +52,7 @@ def test_two_officers_create_and_approve_a_run_and_write_its_file(
         ),
         (("approve", "x7", "--as", "finance"), "named by its number"),
         (("approve", "999", "--as", "finance"), "no payment run 999"),
+        (("approve", "1", "--as", "finance", "--chunk", "0"), "--chunk must be 1 or more"),
     ],
 )
 def test_bad_arguments_are_refused_clearly(icb, finance, coordinator, args, message):

@@ -1,11 +1,12 @@
 """phb payment-run create|approve|file: payment runs from the command line.
 
     phb payment-run create --commissioner ODS --date YYYY-MM-DD --as USERNAME
-    phb payment-run approve RUN --as USERNAME      (a second finance officer)
+    phb payment-run approve RUN --as USERNAME [--chunk N]   (a second finance officer)
     phb payment-run file RUN --out FILE
 
 Each names the finance officer it acts as (`--as`): creating and approving are two people.
-Long steps show a progress bar. A run stopped part-way (the process or the database) is
+Long steps show a progress bar. Approval posts and commits the payments N at a time
+(`--chunk`, 2,000 unless given). A run stopped part-way (the process or the database) is
 finished by running the same command again.
 """
 
@@ -57,6 +58,12 @@ class Command(BaseCommand):
         approve = steps.add_parser("approve", help="Approve a run: post it and write its file.")
         approve.add_argument("run")
         approve.add_argument("--as", dest="username", required=True, help="Finance officer")
+        approve.add_argument(
+            "--chunk",
+            type=int,
+            default=runs.CHUNK,
+            help=f"Payments posted and committed together (default {runs.CHUNK:,})",
+        )
         write = steps.add_parser("file", help="Write an approved run's Bacs file.")
         write.add_argument("run")
         write.add_argument("--out", required=True, help="Where to write it ('-' for stdout)")
@@ -88,11 +95,15 @@ class Command(BaseCommand):
         )
 
     def _approve(self, options: dict[str, Any]) -> None:
+        if options["chunk"] < 1:
+            raise CommandError(f"--chunk must be 1 or more, not {options['chunk']}.")
         run = _run(options["run"])
         actor = Actor(user=_officer(options["username"]))
         left = run.payments.filter(status="due").count()
         with tqdm(total=left, unit=" payments", desc="Posting", file=sys.stderr) as bar:
-            run = runs.run_approve(actor=actor, run=run, progress=bar.update)
+            run = runs.run_approve(
+                actor=actor, run=run, chunk=options["chunk"], progress=bar.update
+            )
         self.stdout.write(
             f"Run {run.pk} approved: {run.payments_count:,} payments, "
             f"{format_pence(run.payments_total)}. Bacs file serial "
