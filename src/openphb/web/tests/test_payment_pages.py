@@ -474,7 +474,7 @@ def test_a_run_shows_what_it_gathered_and_every_budget_it_skipped_with_the_reaso
     run = PaymentRun.objects.get()
     assert response.redirect_chain[-1][0] == reverse("web:payment-run", args=[run.pk])
     page = text_of(response)
-    assert f"The run has gathered 1 payments, {_pounds(run.payments_total)}." in page
+    assert f"The run has gathered 1 payment, {_pounds(run.payments_total)}." in page
     payment = run.payments.get()
     assert payment.reference in page
     assert "Budget of Sam Adeyemi" not in page
@@ -539,7 +539,7 @@ def test_a_second_officer_approves_and_downloads_the_file_and_the_remittance(
     run.refresh_from_db()
     assert run.status == PaymentRun.Status.APPROVED
     page = text_of(response)
-    assert f"The run is approved: 1 payments, {_pounds(run.payments_total)}, have been paid." in (
+    assert f"The run is approved: 1 payment, {_pounds(run.payments_total)}, has been paid." in (
         page
     )
     assert "Download the Bacs file (serial 000001)" in page
@@ -627,6 +627,7 @@ def test_the_budget_holder_sees_the_payments_made_and_those_returned(
     client.force_login(holder)
     page = text_of(client.get(reverse("web:budget-detail", args=[paid.budget_id])))
     assert "Payments made to you" in page
+    assert "Your direct payment is paid every month, in advance, to you." in page
     assert "No payments have been made yet." in page
 
     runs.run_approve(actor=Actor(user=finance2), run=run)
@@ -643,3 +644,21 @@ def test_the_budget_holder_sees_the_payments_made_and_those_returned(
         f"Returned The bank sent it back on {shown(PAYMENT_DAY)} (Closed). "
         "The money is back in your budget."
     ) in page
+
+
+def test_after_a_death_the_notice_goes_to_the_family_or_representative(
+    client, finance, paid, sam, letter_html
+):
+    hold = services.hold_start(
+        actor=Actor(user=finance), setup=paid, kind="stop", reason="death", starts_on=PAYMENT_DAY
+    )
+    client.force_login(finance)
+    client.get(reverse("web:direct-payment-notice", args=[paid.budget_id, hold.pk]))
+    letter = re.sub(r"\s+", " ", letter_html[0])
+    assert "The family or representative of Sam Adeyemi" in letter
+    assert "Dear Sir or Madam," in letter
+    assert "We were very sorry to learn of the death of Sam Adeyemi." in letter
+    assert "If you think we have made a mistake" in letter
+    assert "reconsider" not in letter
+    event = AuditEvent.objects.get(action="direct_payment.notice_made")
+    assert event.summary.endswith("addressed to The family or representative of Sam Adeyemi")

@@ -53,6 +53,11 @@ def run_page(run: PaymentRun) -> str:
     return reverse("web:payment-run", args=[run.pk])
 
 
+def payments_of_run(run: PaymentRun) -> str:
+    """'1 payment', '1,250 payments'."""
+    return f"{run.payments_count:,} payment" + ("" if run.payments_count == 1 else "s")
+
+
 def _commissioners(user: User) -> list[Organisation]:
     return list(user_commissioners(user_id=user.pk).order_by("name"))
 
@@ -112,7 +117,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
             f"There was already a run for {run.commissioner.name} on "
             f"{run.payment_date:%-d %B %Y}: this is it."
             if run.created_at < started
-            else f"The run has gathered {run.payments_count:,} payments, "
+            else f"The run has gathered {payments_of_run(run)}, "
             f"{format_pence(run.payments_total)}. Check them and the budgets skipped; another "
             "finance officer approves it."
         ),
@@ -188,7 +193,8 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         run.refresh_from_db()
         return _run_detail(request, run, error.messages)
-    paid = f"{run.payments_count:,} payments, {format_pence(run.payments_total)}, have been paid"
+    paid = f"{payments_of_run(run)}, {format_pence(run.payments_total)}, "
+    paid += "has been paid" if run.payments_count == 1 else "have been paid"
     messages.success(
         request,
         f"The run is approved: {paid}."
@@ -220,7 +226,7 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         back=(run_page(run), "Back to the run"),
         caption=f"{run.commissioner.name}: payment run for {run.payment_date:%-d %B %Y}",
         intro=[
-            f"It gathered {run.payments_count:,} payments, {format_pence(run.payments_total)}. "
+            f"It gathered {payments_of_run(run)}, {format_pence(run.payments_total)}. "
             "Nothing has been paid. A cancelled run is kept, with the reason.",
         ],
         warning=True,
@@ -281,8 +287,13 @@ def payment_return(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespon
         back=(run_page(run) + "#payments", "Back to the run"),
         caption=f"Payment {payment.reference}",
         intro=[
-            f"{format_pence(payment.amount)} to {payment.payee_name} for "
-            f"{payment.budget.patient.full_name}, paid on {run.payment_date:%-d %B %Y}.",
+            f"{format_pence(payment.amount)} paid to {payment.payee_name} on "
+            f"{run.payment_date:%-d %B %Y}"
+            + (
+                f", from {payment.budget.patient.full_name}'s budget."
+                if payment.payee_name != payment.budget.patient.full_name
+                else "."
+            ),
             "The payment is reversed in the ledger, so the money is back in the budget. Check "
             "the bank details with the payee before they are paid again.",
         ],
