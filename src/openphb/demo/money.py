@@ -1,7 +1,8 @@
 """Demo money: funding streams and their allocations, a named overdraft policy, and a budget
 for everyone whose continuing-healthcare budget is live, paid quarter by quarter to today.
 (Budgets that come from care plans, the demo budget holder's among them, are approved in
-demo/planning.py and paid the same way.)
+demo/planning.py and paid the same way.) Direct payments are not: the payment runs in
+demo/payments.py pay them.
 
 The streams are the ones the programme lives on: continuing healthcare and long-term
 conditions (from the Department of Health through the NHS), the council's social-care
@@ -227,11 +228,14 @@ def _budget_for(
 
 
 def pay_quarterly(budget: Budget, today: datetime.date) -> None:
-    """A quarter's share of each line at the start of every quarter up to today. Direct
-    payments and third parties are set aside first, then paid; notional lines are paid to the
-    provider. The next quarter's direct payment is already set aside."""
+    """A quarter's share of each line at the start of every quarter up to today. Third parties
+    are set aside first, then paid; notional lines are paid to the provider. The next quarter's
+    third-party money is already set aside. Direct payments are left to the payment runs
+    (demo/payments.py), which pay them monthly or every four weeks."""
     approved = budget_figures(budget=budget).by_line
     for line in budget.lines.all():
+        if line.holding == Holding.DIRECT_PAYMENT:
+            continue
         quarter = approved[line.pk].approved // 4
         if quarter <= 0:
             continue
@@ -264,11 +268,7 @@ def pay_quarterly(budget: Budget, today: datetime.date) -> None:
                 line=line,
                 amount=quarter,
                 on=due,
-                description=(
-                    f"Direct payment for the quarter from {due:%-d %B %Y}"
-                    if line.holding == Holding.DIRECT_PAYMENT
-                    else f"Quarter from {due:%-d %B %Y}"
-                ),
+                description=f"Quarter from {due:%-d %B %Y}",
                 from_committed=committed,
             )
 

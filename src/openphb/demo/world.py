@@ -38,6 +38,7 @@ from openphb.registry.selectors import patient_ids_by_nhs_number
 from openphb.registry.services import sign_in_link
 
 from . import money as demo_money
+from . import payments as demo_payments
 from . import planning as demo_planning
 from . import population
 from . import programmes as demo_programmes
@@ -450,6 +451,7 @@ def build(
     demo_programmes.build(orgs=orgs, seed=seed, say=say)
     demo_money.build(orgs=orgs, seed=seed, say=say)
     demo_planning.build(orgs=orgs, seed=seed, say=say)
+    demo_payments.build(orgs=orgs, seed=seed, say=say)
     with transaction.atomic():
         world, _ = DemoWorld.objects.get_or_create(defaults={"seed": seed, "patients": patients})
         if patients > world.patients:
