@@ -111,7 +111,7 @@ def test_one_officer_creates_a_run_another_approves_it_and_the_holder_sees_the_p
     expect(pat.nth(2)).to_contain_text("A change of bank details is waiting to be verified")
     hal = skipped.get_by_role("row").filter(has_text="Hal Held").get_by_role("cell")
     expect(hal.nth(1)).to_have_text("Direct payment suspended")
-    expect(hal.nth(2)).to_have_text(f"Since {shown(PAYMENT_DAY)}: The person is in hospital.")
+    expect(hal.nth(2)).to_contain_text(f"Since {shown(PAYMENT_DAY)}: The person is in hospital. £")
     # Priya created it, so she cannot approve it, and is told who can.
     expect(page.get_by_role("button", name="Approve and pay")).to_have_count(0)
     callout = page.locator(".nhsuk-card--warning")

@@ -262,18 +262,23 @@ def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: i
     for setup in setups:
         budget = setup.budget
         reason, detail = _skip_reason(setup, budget, holds[setup.pk], day)
-        if reason:
-            skips.append(Skip(run=run, budget=budget, reason=reason, detail=detail))
-            continue
+        # Nothing falls due from the day payments stopped or the person died.
+        cutoff = min(day, budget.ends_on, _ended_on(setup, holds[setup.pk]) - schedule.DAY)
         entry = _Budget(setup=setup, budget=budget, lines=lines[budget.pk])
         owed = schedule.due(
             _payables(entry, items.get(budget.pk, [])),
             anchor=setup.first_payment_on,
             frequency=setup.frequency,
-            on=min(day, budget.ends_on),
+            on=cutoff,
             paid=paid[budget.pk],
         )
         if not owed:
+            continue  # a budget with nothing due is not listed, whatever its state
+        if reason:
+            held = format_pence(sum(d.amount for d in owed))
+            skips.append(
+                Skip(run=run, budget=budget, reason=reason, detail=f"{detail} {held} is held.")
+            )
             continue
         account = details.get(setup.pk)
         if account is None or setup.pk in pending:
@@ -353,6 +358,15 @@ def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: i
         for line, amount in paid_lines
     )
     return sequence
+
+
+def _ended_on(setup: DirectPaymentSetup, holds: Sequence[Hold]) -> datetime.date:
+    """The day payments stopped for good (a stop, or the person's death); far off if never."""
+    days = [hold.starts_on for hold in holds if hold.kind == HoldKind.STOP]
+    died = setup.budget.patient.date_of_death
+    if died is not None:
+        days.append(died + schedule.DAY)
+    return min(days, default=datetime.date.max)
 
 
 def _skip_reason(

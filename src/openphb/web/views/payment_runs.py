@@ -28,6 +28,7 @@ from openphb.payments.selectors import (
     payment_description,
     payments_of,
     remittance_rows,
+    run_file_open,
     run_get,
     runs_visible_to,
     skips_of,
@@ -238,7 +239,7 @@ def run_bacs_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The approved run's Bacs Standard 18 file, written again and checked byte for byte."""
     run = _run(request, pk)
     try:
-        data = runs.run_file(run=run)
+        data = run_file_open(actor=Actor.from_request(request), run=run)
     except ValidationError as error:
         return _run_detail(request, run, error.messages)
     response = HttpResponse(data, content_type="application/octet-stream")
