@@ -662,3 +662,26 @@ def test_after_a_death_the_notice_goes_to_the_family_or_representative(
     assert "reconsider" not in letter
     event = AuditEvent.objects.get(action="direct_payment.notice_made")
     assert event.summary.endswith("addressed to The family or representative of Sam Adeyemi")
+
+
+def test_the_budget_holder_is_told_where_payments_go_and_of_a_change_being_checked(
+    client, finance, paid, sam
+):
+    holder = factories.user(username="sam", role="budget_holder", first_name="Sam")
+    sam.account = holder
+    sam.save(update_fields=["account"])
+    verified = paid.bank_details.get(status="verified")
+    services.bank_details_enter(
+        actor=Actor(user=finance),
+        setup=paid,
+        sort_code="11-22-33",
+        account_number="99887766",
+        account_name="SOMEONE ELSE",
+    )
+    client.force_login(holder)
+    page = text_of(client.get(reverse("web:budget-detail", args=[paid.budget_id])))
+    assert f"Payments go to the account ending {verified.account_number[-4:]}" in page
+    assert "New bank details are being checked" in page
+    assert "If you did not ask for a change, tell the care coordinator at once." in page
+    assert "Account ending 7766: entered" in page
+    assert "99887766" not in page

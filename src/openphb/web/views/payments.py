@@ -422,8 +422,11 @@ def budget_section(user: User, budget: Budget) -> dict[str, Any]:
     }
     if setup is not None:
         context["dp_hold"] = hold_on(holds_of(setup=setup), timezone.localdate())
-    if setup is not None and user.can(Capability.VIEW_BUDGETS):
+    if setup is not None:
+        # Staff and the budget holder alike see where the money goes and every change to it:
+        # a change of bank details nobody asked for is how payments get diverted.
         history = bank_history(setup=setup)
         context["dp_bank"] = latest_verified(history)
         context["dp_pending"] = any(d.status == BankDetails.Status.PENDING for d in history)
+        context["dp_changes"] = [d for d in history if d.status != BankDetails.Status.REJECTED]
     return context
