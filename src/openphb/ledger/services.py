@@ -1,4 +1,5 @@
-"""Posting to the ledger. The only writes: open accounts, post, reverse, post a batch.
+"""Posting to the ledger. The only writes: open accounts (one or many), post, reverse, post a
+batch.
 
 The ledger knows nothing of its callers: they audit, and they say what owns an account. Every
 refusal is a `ValidationError` with a plain message; the database refuses the same things
@@ -80,6 +81,111 @@ def account_open(
         },
     )
     return account
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """An account to open with `accounts_open`: `account_open`'s arguments."""
+
+    name: str
+    kind: str
+    owner_kind: str
+    owner_id: int
+    fund: str
+    purpose: str
+    category: str = ""
+    minimum_balance: int | None = None
+
+    @property
+    def key(self) -> "AccountKey":
+        return (self.owner_kind, self.owner_id, self.fund, self.purpose, self.category)
+
+
+AccountKey = tuple[str, int, str, str, str]  # owner kind and id, fund, purpose, category
+
+
+@transaction.atomic
+def accounts_open(*, specs: Iterable[AccountSpec]) -> dict[AccountKey, Account]:
+    """Many accounts at once, each as `account_open` opens it: the owner's account for the
+    fund, purpose and category, opened if it is new (if someone else opens it meanwhile, theirs
+    is the one). One query finds those that exist, one statement opens the rest."""
+    wanted = {spec.key: spec for spec in specs}
+    for spec in wanted.values():
+        if spec.minimum_balance is not None:
+            pence(spec.minimum_balance, "A minimum balance")
+    found = _accounts_with(wanted.keys())
+    missing = [spec for key, spec in wanted.items() if key not in found]
+    if missing:
+        _insert_accounts(missing)
+        found |= _accounts_with([spec.key for spec in missing])
+    return found
+
+
+_ACCOUNT_COLUMNS = (
+    "name, kind, owner_kind, owner_id, fund, purpose, category, minimum_balance, currency, "
+    "debits, credits, created_at"
+)
+
+
+def _insert_accounts(specs: Sequence[AccountSpec]) -> None:
+    """Open these accounts in one statement; one that someone else opened meanwhile is left
+    as they opened it."""
+    now = timezone.now()
+    rows = [
+        (
+            spec.name[:200],
+            spec.kind,
+            spec.owner_kind,
+            spec.owner_id,
+            spec.fund,
+            spec.purpose,
+            spec.category,
+            spec.minimum_balance,
+        )
+        for spec in specs
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO ledger_account ({_ACCOUNT_COLUMNS}) "  # noqa: S608
+                "SELECT t.*, %s, 0, 0, %s FROM unnest(%s::varchar[], %s::varchar[], "
+                "%s::varchar[], %s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[], "
+                "%s::bigint[]) AS t ON CONFLICT DO NOTHING",
+                [CURRENCY, now, *(list(column) for column in zip(*rows))],
+            )
+            return
+        cursor.executemany(
+            f"INSERT INTO ledger_account ({_ACCOUNT_COLUMNS}) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 0, %s) ON CONFLICT DO NOTHING",
+            [(*row, CURRENCY, connection.ops.adapt_datetimefield_value(now)) for row in rows],
+        )
+
+
+def _accounts_with(keys: Iterable[AccountKey]) -> dict[AccountKey, Account]:
+    """Those of these accounts that are open. Each owner kind's are read by a range of owner
+    ids when the ids are close together (the unique index serves it), else by a list."""
+    keys = set(keys)
+    found: dict[AccountKey, Account] = {}
+    for owner_kind in {key[0] for key in keys}:
+        owners = sorted({key[1] for key in keys if key[0] == owner_kind})
+        accounts = Account.objects.filter(
+            owner_kind=owner_kind, purpose__in={key[3] for key in keys}
+        )
+        if owners[-1] - owners[0] < 4 * len(owners) + 100:
+            accounts = accounts.filter(owner_id__gte=owners[0], owner_id__lte=owners[-1])
+        else:
+            accounts = accounts.filter(owner_id__in=owners)
+        for account in accounts:
+            key = (
+                account.owner_kind,
+                account.owner_id,
+                account.fund,
+                account.purpose,
+                account.category,
+            )
+            if key in keys:
+                found[key] = account
+    return found
 
 
 @transaction.atomic
