@@ -185,3 +185,20 @@ def test_a_stream_that_has_ended_cannot_fund_a_new_budget(patient, icb):
     )
     with pytest.raises(ValidationError, match="not open on 1 April 2025"):
         factories.budget(patient=patient, commissioner=icb, stream=rollout)
+
+
+def test_a_budgets_accounts_opened_together_are_those_opened_one_by_one(budget, stream):
+    from openphb.budgets.accounts import AVAILABLE, HELD, budget_account, budget_accounts
+
+    together = budget_accounts(
+        wanted=[(budget.pk, stream, "personal_care", HELD), (budget.pk, stream, "therapies", HELD)]
+    )
+    one_by_one = budget_account(budget=budget, stream=stream, category="therapies", purpose=HELD)
+    assert together[(budget.pk, "chc", "therapies", HELD)] == one_by_one
+    care = together[(budget.pk, "chc", "personal_care", HELD)]
+    assert care.name == f"Budget {budget.pk}: NHS continuing healthcare, personal care, " + (
+        "paid, not yet spent"
+    )
+    assert care.minimum_balance == 0
+    funded = budget_accounts(wanted=[(budget.pk, stream, "personal_care", AVAILABLE)])
+    assert funded[(budget.pk, "chc", "personal_care", AVAILABLE)].balance == 1_200_000
