@@ -403,6 +403,11 @@ class Decision(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+def plan_item_ref(key: str) -> str:
+    """How the budget line for the plan item with this key is named (`PlanItem.item_ref`)."""
+    return f"plan-item:{key}"
+
+
 class PlanItem(models.Model):
     """Something the plan buys: what, how much and how often, held how, from which stream."""
 
@@ -463,7 +468,7 @@ class PlanItem(models.Model):
     @property
     def item_ref(self) -> str:
         """How the budget line for this item is named, the same in every version."""
-        return f"plan-item:{self.key}"
+        return plan_item_ref(self.key)
 
     @property
     def flag_codes(self) -> list[str]:

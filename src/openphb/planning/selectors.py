@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -34,6 +35,7 @@ from .models import (
     Reconsideration,
     Review,
     StatusChange,
+    plan_item_ref,
 )
 from .rules import Flag
 from .workflow import IN_FORCE, IN_PROGRESS, Status
@@ -520,20 +522,50 @@ def review_counts(*, on: datetime.date, within_days: int = 30) -> ReviewCounts:
     )
 
 
-def direct_payment_items(*, budget_ids: list[int]) -> dict[int, list[PlanItem]]:
-    """The direct-payment items (not declined) of the plans in force behind these budgets, by
-    budget: what payment runs pay. Not scoped: the run is scoped by its commissioner."""
-    found: dict[int, list[PlanItem]] = {}
-    items = (
+def _direct_payment_items(budget_ids: list[int] | QuerySet[Any, Any]) -> QuerySet[PlanItem]:
+    return (
         PlanItem.objects.filter(
             plan__budget_id__in=budget_ids,
             plan__status__in=IN_FORCE,
             holding="direct_payment",
         )
         .exclude(decision=Decision.DECLINED)
-        .select_related("plan")
         .order_by("plan__budget_id", "position", "id")
     )
-    for item in items:
+
+
+def direct_payment_items(*, budget_ids: list[int]) -> dict[int, list[PlanItem]]:
+    """The direct-payment items (not declined) of the plans in force behind these budgets, by
+    budget: what payment runs pay. Not scoped: the run is scoped by its commissioner."""
+    found: dict[int, list[PlanItem]] = {}
+    for item in _direct_payment_items(budget_ids).select_related("plan"):
         found.setdefault(item.plan.budget_id or 0, []).append(item)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class PaidItem:
+    """What a payment run needs of a direct-payment item (see `direct_payment_item_values`)."""
+
+    item_ref: str
+    cost: int
+    starts_on: datetime.date
+    ends_on: datetime.date
+    frequency: str
+
+
+def direct_payment_item_values(
+    *, budget_ids: list[int] | QuerySet[Any, Any]
+) -> dict[int, list[PaidItem]]:
+    """`direct_payment_items` as plain values, for runs over many budgets: the same items in
+    the same order, without building a model instance for each item and its plan. The
+    budgets may be given as a subquery that selects their ids."""
+    found: dict[int, list[PaidItem]] = {}
+    rows = _direct_payment_items(budget_ids).values_list(
+        "plan__budget_id", "key", "cost", "starts_on", "ends_on", "frequency"
+    )
+    for budget_id, key, cost, starts_on, ends_on, frequency in rows:
+        found.setdefault(budget_id or 0, []).append(
+            PaidItem(plan_item_ref(key), cost, starts_on, ends_on, frequency)
+        )
     return found

@@ -62,6 +62,20 @@ def test_nobody_outside_the_persons_commissioner_is_shown_the_plan(plan, other_i
     assert selectors.plan_for_budget(user=elsewhere, budget=budget) is None
 
 
+def test_a_runs_plain_values_are_the_direct_payment_items_of_the_plan_in_force(plan):
+    items = selectors.direct_payment_items(budget_ids=[plan.budget_id])[plan.budget_id]
+    values = selectors.direct_payment_item_values(budget_ids=[plan.budget_id])
+    assert len(items) >= 2
+    assert values == {
+        plan.budget_id: [
+            selectors.PaidItem(i.item_ref, i.cost, i.starts_on, i.ends_on, i.frequency)
+            for i in items
+        ]
+    }
+    by_subquery = Budget.objects.filter(pk=plan.budget_id).values("pk")
+    assert selectors.direct_payment_item_values(budget_ids=by_subquery) == values
+
+
 def test_a_budget_no_plan_made_has_no_plan(plan, coordinator):
     budget = Budget.objects.get(pk=plan.budget_id)
     budget.source_ref = "enrolment:12"
