@@ -11,6 +11,7 @@ item), and a key already paid is never due again.
 """
 
 import datetime
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -53,6 +54,7 @@ class Due:
         return (self.kind, self.period_start, self.item_ref)
 
 
+@functools.lru_cache(maxsize=100_000)  # a run asks the same of many budgets
 def period_start(anchor: datetime.date, frequency: str, index: int) -> datetime.date:
     if frequency == FOUR_WEEKLY:
         return anchor + datetime.timedelta(weeks=4 * index)

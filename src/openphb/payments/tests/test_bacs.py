@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from openphb.payments import bacs
 from openphb.payments.bacs import (
     ALLOWED_CHARACTERS,
     Credit,
@@ -506,6 +507,12 @@ def test_cleaned_text_has_only_allowed_characters_and_exactly_the_width(text, wi
 def test_cleaning_clean_text_again_changes_nothing(text, width):
     clean = bacs_text(text, width)
     assert bacs_text(clean, width) == clean
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)), st.integers(min_value=1, max_value=40))
+def test_plain_ascii_text_is_cleaned_as_any_other_text_is(text, width):
+    # bacs_text takes a shorter way for ASCII (most names and every reference).
+    assert bacs_text(text, width) == bacs._cleaned(text)[:width].ljust(width)
 
 
 @given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.&/-", min_size=1, max_size=18))
