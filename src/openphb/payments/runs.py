@@ -3,6 +3,10 @@ with the reason), approve it with a second finance officer (posting each payment
 in committed chunks, so a run stopped at any point resumes to the same end), write the Bacs
 Standard 18 file, cancel before approval, and post a payment the bank returned.
 
+A run covers up to a million budgets: gathering and approving work a chunk at a time on plain
+values (a few queries a chunk, whatever its size, and no model instance per budget or payment),
+write rows in bulk (COPY on PostgreSQL) and post each chunk with one ledger batch.
+
 Exactly once: a budget's payment for a period is one row (`one_payment_per_period`, a database
 constraint); a run for a day is one row (`one_run_a_day`); each payment's ledger transaction
 carries the idempotency key `payment:<id>`; and each chunk locks the run, so two approvals at
@@ -13,16 +17,21 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Max, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from openphb.audit.services import Actor, audit_record
-from openphb.budgets.accounts import AVAILABLE, COMMITTED, HELD, OWNER, budget_account, paid_into
+from openphb.budgets.accounts import AVAILABLE, COMMITTED, HELD, OWNER, budget_accounts, paid_into
 from openphb.budgets.models import Budget, BudgetLine
 from openphb.budgets.selectors import budget_figures
+from openphb.core.db import insert_rows
+from openphb.funding.models import FundingStream
 from openphb.invoices.models import Invoice
 from openphb.invoices.selectors import invoice_payment_specs, invoices_payable
 from openphb.invoices.services import invoice_mark_paid
@@ -30,8 +39,7 @@ from openphb.ledger import services as ledger
 from openphb.ledger.models import Account, Transaction
 from openphb.ledger.services import LegSpec, TransactionSpec, format_pence
 from openphb.organisations.models import COMMISSIONER_KINDS, Organisation
-from openphb.planning.models import PlanItem
-from openphb.planning.selectors import direct_payment_items
+from openphb.planning.selectors import PaidItem, direct_payment_item_values
 
 from . import bacs, schedule
 from .models import (
@@ -39,6 +47,7 @@ from .models import (
     DirectPaymentSetup,
     Hold,
     HoldKind,
+    HoldReason,
     Offset,
     Originator,
     Payment,
@@ -51,6 +60,7 @@ from .services import check_acts_for, verified_details
 
 CHUNK = 2_000
 Progress = Callable[[int], None]
+_Ids = list[int] | QuerySet[Any, Any]  # ids, or a subquery that selects them
 
 
 def _nothing(_: int) -> None:
@@ -112,21 +122,95 @@ def run_create(
     return run
 
 
+# A run reads a million budgets: it works on plain values, not model instances.
+
+
+@dataclass(slots=True)
+class _Person:
+    date_of_death: datetime.date | None
+
+
+@dataclass(slots=True)
+class _BudgetRow:
+    pk: int
+    status: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    patient: _Person
+
+
+@dataclass(slots=True)
+class _Setup:
+    pk: int
+    budget_id: int
+    payee_name: str
+    frequency: str
+    first_payment_on: datetime.date
+    agreement_signed_on: datetime.date | None
+    budget: _BudgetRow
+
+
+_SETUP_COLUMNS = (
+    "pk",
+    "budget_id",
+    "payee_name",
+    "frequency",
+    "first_payment_on",
+    "agreement_signed_on",
+    "budget__status",
+    "budget__starts_on",
+    "budget__ends_on",
+    "budget__patient__date_of_death",
+)
+
+
+def _setup(row: tuple) -> _Setup:
+    pk, budget_id, payee, frequency, first, signed, status, starts, ends, died = row
+    budget = _BudgetRow(budget_id, status, starts, ends, _Person(died))
+    return _Setup(pk, budget_id, payee, frequency, first, signed, budget)
+
+
+@dataclass(slots=True)
+class _Hold:
+    kind: str
+    reason: str
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+
+    def get_reason_display(self) -> str:
+        return str(HoldReason(self.reason).label)
+
+
+@dataclass(slots=True)
+class _Account:
+    sort_code: str
+    account_number: str
+    account_name: str
+
+
+@dataclass(slots=True)
+class _Line:
+    pk: int
+    fund: str
+    category: str
+    holding: str
+
+
 @dataclass
 class _Budget:
-    setup: DirectPaymentSetup
-    budget: Budget
-    lines: dict[str, BudgetLine]  # item_ref -> line
+    setup: _Setup
+    budget: _BudgetRow
+    lines: dict[str, _Line]  # item_ref -> line
 
 
-def _hold_on(holds: Sequence[Hold], day: datetime.date) -> Hold | None:
+def _hold_on(holds: Sequence[_Hold], day: datetime.date) -> _Hold | None:
     for hold in holds:
         if hold.starts_on <= day and (hold.ends_on is None or hold.ends_on >= day):
             return hold
     return None
 
 
-def _payables(entry: _Budget, items: Sequence[PlanItem]) -> list[schedule.Payable]:
+def _payables(entry: _Budget, items: Sequence[PaidItem]) -> list[schedule.Payable]:
     """What the budget pays by direct payment: its plan's direct-payment items, or, with no
     plan behind it, its direct-payment lines over the budget's period."""
     if items:
@@ -142,7 +226,7 @@ def _payables(entry: _Budget, items: Sequence[PlanItem]) -> list[schedule.Payabl
             for item in items
             if item.item_ref in entry.lines
         ]
-    figures = budget_figures(budget=entry.budget)
+    figures = budget_figures(budget=Budget.objects.get(pk=entry.budget.pk))
     return [
         schedule.Payable(
             line=line.pk,
@@ -158,13 +242,13 @@ def _payables(entry: _Budget, items: Sequence[PlanItem]) -> list[schedule.Payabl
 def _gather(run: PaymentRun, progress: Progress) -> None:
     setups = (
         DirectPaymentSetup.objects.filter(budget__commissioner=run.commissioner)
-        .select_related("budget__patient")
         .order_by("budget_id")
+        .values_list(*_SETUP_COLUMNS)
     )
     sequence = 0
-    batch: list[DirectPaymentSetup] = []
-    for setup in setups.iterator(chunk_size=CHUNK):
-        batch.append(setup)
+    batch: list[_Setup] = []
+    for row in setups.iterator(chunk_size=CHUNK):
+        batch.append(_setup(row))
         if len(batch) == CHUNK:
             sequence = _gather_chunk(run, batch, sequence)
             progress(len(batch))
@@ -231,34 +315,49 @@ def _gather_invoices(run: PaymentRun, sequence: int) -> int:
     return sequence
 
 
-def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: int) -> int:
+def _gather_chunk(run: PaymentRun, setups: list[_Setup], sequence: int) -> int:
     day = run.payment_date
-    budget_ids = [s.budget_id for s in setups]
-    holds: dict[int, list[Hold]] = defaultdict(list)
-    for hold in Hold.objects.filter(setup__in=setups):
-        holds[hold.setup_id].append(hold)
-    details: dict[int, BankDetails] = {}
+    # The chunk's set-ups and budgets as subqueries (not lists of ids): the commissioner's
+    # set-ups whose budgets fall in the chunk's range.
+    in_chunk = DirectPaymentSetup.objects.filter(
+        budget__commissioner_id=run.commissioner_id,
+        budget_id__gte=setups[0].budget_id,
+        budget_id__lte=setups[-1].budget_id,
+    )
+    setup_ids, budget_ids = in_chunk.values("pk"), in_chunk.values("budget_id")
+    holds: dict[int, list[_Hold]] = defaultdict(list)
+    for setup_id, kind, reason, starts_on, ends_on in Hold.objects.filter(
+        setup_id__in=setup_ids
+    ).values_list("setup_id", "kind", "reason", "starts_on", "ends_on"):
+        holds[setup_id].append(_Hold(kind, reason, starts_on, ends_on))  # newest first
+    details: dict[int, _Account] = {}
     pending: set[int] = set()
-    for row in BankDetails.objects.filter(setup__in=setups).order_by("decided_at", "id"):
-        if row.status == BankDetails.Status.PENDING:
-            pending.add(row.setup_id or 0)
-        elif row.status == BankDetails.Status.VERIFIED:
-            details[row.setup_id or 0] = row  # the latest verified wins
-    lines: dict[int, dict[str, BudgetLine]] = defaultdict(dict)
-    for line in BudgetLine.objects.filter(budget_id__in=budget_ids).select_related("stream"):
-        lines[line.budget_id][line.item_ref] = line
-    items = direct_payment_items(budget_ids=budget_ids)
+    for setup_id, status, *bank in (
+        BankDetails.objects.filter(setup_id__in=setup_ids)
+        .order_by("decided_at", "id")
+        .values_list("setup_id", "status", "sort_code", "account_number", "account_name")
+    ):
+        if status == BankDetails.Status.PENDING:
+            pending.add(setup_id or 0)
+        elif status == BankDetails.Status.VERIFIED:
+            details[setup_id or 0] = _Account(*bank)  # the latest verified wins
+    lines: dict[int, dict[str, _Line]] = defaultdict(dict)
+    for budget_id, item_ref, pk, *fields in BudgetLine.objects.filter(
+        budget_id__in=budget_ids
+    ).values_list("budget_id", "item_ref", "pk", "stream__code", "category", "holding"):
+        lines[budget_id][item_ref] = _Line(pk, *fields)
+    items = direct_payment_item_values(budget_ids=budget_ids)
     paid: dict[int, set[tuple[str, datetime.date, str]]] = defaultdict(set)
     for budget_id, kind, start, ref in Payment.objects.filter(budget_id__in=budget_ids).values_list(
         "budget_id", "kind", "period_start", "item_ref"
     ):
         paid[budget_id].add((kind, start, ref))
-    offsets = _offsets_left(setups)
+    offsets = _offsets_left(setups, setup_ids=setup_ids, budget_ids=budget_ids)
     balances = _available(budget_ids)
 
     skips: list[Skip] = []
-    payments: list[Payment] = []
-    payment_lines: list[list[tuple[BudgetLine, int]]] = []
+    payments: list[tuple[object, ...]] = []  # the columns of _PAYMENT_COLUMNS, less the id
+    payment_lines: list[list[tuple[_Line, int]]] = []
     for setup in setups:
         budget = setup.budget
         reason, detail = _skip_reason(setup, budget, holds[setup.pk], day)
@@ -277,7 +376,9 @@ def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: i
         if reason:
             held = format_pence(sum(d.amount for d in owed))
             skips.append(
-                Skip(run=run, budget=budget, reason=reason, detail=f"{detail} {held} is held.")
+                Skip(
+                    run=run, budget_id=budget.pk, reason=reason, detail=f"{detail} {held} is held."
+                )
             )
             continue
         account = details.get(setup.pk)
@@ -286,7 +387,7 @@ def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: i
             skips.append(
                 Skip(
                     run=run,
-                    budget=budget,
+                    budget_id=budget.pk,
                     reason=SkipReason.BANK_UNVERIFIED,
                     detail=(
                         "A change of bank details is waiting to be verified"
@@ -299,13 +400,13 @@ def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: i
             continue
         by_line = {line.pk: line for line in lines[budget.pk].values()}
         needed: dict[tuple[str, str], int] = defaultdict(int)
-        planned: list[tuple[schedule.Due, int, list[tuple[BudgetLine, int]]]] = []
+        planned: list[tuple[schedule.Due, int, list[tuple[_Line, int]]]] = []
         for owe in owed:
             taken = schedule.offset(owe.amount, offsets.get(setup.pk, 0))
             offsets[setup.pk] = offsets.get(setup.pk, 0) - taken
             paid_lines = _net_lines(owe, taken, by_line)
             for line, amount in paid_lines:
-                needed[(line.stream.code, line.category)] += amount
+                needed[(line.fund, line.category)] += amount
             planned.append((owe, taken, paid_lines))
         short = [
             key for key, amount in needed.items() if amount > balances.get((budget.pk, *key), 0)
@@ -314,7 +415,7 @@ def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: i
             skips.append(
                 Skip(
                     run=run,
-                    budget=budget,
+                    budget_id=budget.pk,
                     reason=SkipReason.NOT_ENOUGH,
                     detail=f"{format_pence(sum(d.amount for d in owed))} is due but the budget "
                     "has less than that left to pay in "
@@ -326,41 +427,95 @@ def _gather_chunk(run: PaymentRun, setups: list[DirectPaymentSetup], sequence: i
         for owe, taken, paid_lines in planned:
             sequence += 1
             payments.append(
-                Payment(
-                    run=run,
-                    budget=budget,
-                    kind=owe.kind,
-                    period_start=owe.period_start,
-                    period_end=owe.period_end,
-                    item_ref=owe.item_ref,
-                    amount_due=owe.amount,
-                    offset=taken,
-                    amount=owe.amount - taken,
-                    reference=f"PHB{run.pk:06d}-{sequence:08d}",
-                    payee_name=setup.payee_name,
-                    sort_code=account.sort_code,
-                    account_number=account.account_number,
-                    account_name=account.account_name,
+                (
+                    run.pk,
+                    budget.pk,
+                    owe.kind,
+                    owe.period_start,
+                    owe.period_end,
+                    owe.item_ref,
+                    owe.amount,
+                    taken,
+                    owe.amount - taken,
+                    f"PHB{run.pk:06d}-{sequence:08d}",
+                    setup.payee_name,
+                    account.sort_code,
+                    account.account_number,
+                    account.account_name,
+                    Payment.Status.DUE,
+                    "",
                 )
             )
             payment_lines.append(paid_lines)
     Skip.objects.bulk_create(skips)
+    ids = _reserve_payment_ids(len(payments))
     try:
         with transaction.atomic():
-            created = Payment.objects.bulk_create(payments)
+            insert_rows(
+                Payment,
+                ("id", *_PAYMENT_COLUMNS),
+                ((pk, *row) for pk, row in zip(ids, payments)),
+            )
     except IntegrityError as error:
         raise ValidationError(
             "A payment in this run has been made already by another run; nothing was saved."
         ) from error
-    PaymentLine.objects.bulk_create(
-        PaymentLine(payment=payment, line=line, amount=amount)
-        for payment, paid_lines in zip(created, payment_lines)
-        for line, amount in paid_lines
+    insert_rows(
+        PaymentLine,
+        ("payment", "line", "amount"),
+        (
+            (pk, line.pk, amount)
+            for pk, paid_lines in zip(ids, payment_lines)
+            for line, amount in paid_lines
+        ),
     )
     return sequence
 
 
-def _ended_on(setup: DirectPaymentSetup, holds: Sequence[Hold]) -> datetime.date:
+_PAYMENT_COLUMNS = (
+    "run",
+    "budget",
+    "kind",
+    "period_start",
+    "period_end",
+    "item_ref",
+    "amount_due",
+    "offset",
+    "amount",
+    "reference",
+    "payee_name",
+    "sort_code",
+    "account_number",
+    "account_name",
+    "status",
+    "return_reason",
+)
+
+
+def _reserve_payment_ids(n: int) -> list[int]:
+    """Ids for new payments, so that their lines can be written with them: drawn from the
+    sequence on PostgreSQL; on SQLite, those after the largest ever given (AUTOINCREMENT's
+    counter, which a run's own transaction holds the one write lock on)."""
+    if n == 0:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('payments_payment', 'id')) "
+                "FROM generate_series(1, %s)",
+                [n],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence "
+            "WHERE name = 'payments_payment'), 0), "
+            "coalesce((SELECT max(id) FROM payments_payment), 0))"
+        )
+        first = cursor.fetchone()[0] + 1
+        return list(range(first, first + n))
+
+
+def _ended_on(setup: _Setup, holds: Sequence[_Hold]) -> datetime.date:
     """The day payments stopped for good (a stop, or the person's death); far off if never."""
     days = [hold.starts_on for hold in holds if hold.kind == HoldKind.STOP]
     died = setup.budget.patient.date_of_death
@@ -370,7 +525,7 @@ def _ended_on(setup: DirectPaymentSetup, holds: Sequence[Hold]) -> datetime.date
 
 
 def _skip_reason(
-    setup: DirectPaymentSetup, budget: Budget, holds: Sequence[Hold], day: datetime.date
+    setup: _Setup, budget: _BudgetRow, holds: Sequence[_Hold], day: datetime.date
 ) -> tuple[str, str]:
     if budget.status != Budget.Status.ACTIVE:
         return SkipReason.BUDGET_ENDED, ""
@@ -390,10 +545,10 @@ def _skip_reason(
 
 
 def _net_lines(
-    owe: schedule.Due, offset: int, by_line: dict[int, BudgetLine]
-) -> list[tuple[BudgetLine, int]]:
+    owe: schedule.Due, offset: int, by_line: dict[int, _Line]
+) -> list[tuple[_Line, int]]:
     """The payment's lines after the offset, taken from the lines in order."""
-    result: list[tuple[BudgetLine, int]] = []
+    result: list[tuple[_Line, int]] = []
     left = offset
     for line_id, amount in sorted(owe.lines.items()):
         take = min(left, amount)
@@ -403,15 +558,23 @@ def _net_lines(
     return result
 
 
-def _offsets_left(setups: Sequence[DirectPaymentSetup]) -> dict[int, int]:
+def _offsets_left(
+    setups: Sequence[_Setup | DirectPaymentSetup],
+    *,
+    setup_ids: _Ids | None = None,
+    budget_ids: _Ids | None = None,
+) -> dict[int, int]:
+    """What is left of each set-up's offsets (recovery decisions less what payments took)."""
+    if setup_ids is None or budget_ids is None:
+        setup_ids, budget_ids = [s.pk for s in setups], [s.budget_id for s in setups]
     decided = dict(
-        Offset.objects.filter(setup__in=setups)
+        Offset.objects.filter(setup_id__in=setup_ids)
         .values_list("setup_id")
         .annotate(total=Sum("amount"))
         .values_list("setup_id", "total")
     )
     used = dict(
-        Payment.objects.filter(budget_id__in=[s.budget_id for s in setups], offset__gt=0)
+        Payment.objects.filter(budget_id__in=budget_ids, offset__gt=0)
         .values_list("budget_id")
         .annotate(total=Sum("offset"))
         .values_list("budget_id", "total")
@@ -419,7 +582,7 @@ def _offsets_left(setups: Sequence[DirectPaymentSetup]) -> dict[int, int]:
     return {s.pk: decided.get(s.pk, 0) - used.get(s.budget_id, 0) for s in setups}
 
 
-def _available(budget_ids: list[int]) -> dict[tuple[int, str, str], int]:
+def _available(budget_ids: _Ids) -> dict[tuple[int, str, str], int]:
     """What each budget has available, by fund and category (its `available` accounts' running
     totals, less what runs not yet approved have already taken)."""
     balances = {
@@ -494,86 +657,106 @@ def _post_chunk(run: PaymentRun, actor: Actor, size: int, progress: Progress) ->
     """Post the next chunk of the run's payments; False when none are left."""
     with transaction.atomic():
         PaymentRun.objects.select_for_update().filter(pk=run.pk).first()
-        batch = list(
-            run.payments.filter(status=Payment.Status.DUE)
-            .select_related("budget")
-            .prefetch_related("lines__line__stream")
-            .order_by("id")[:size]
-        )
-        if not batch:
+        due = run.payments.filter(status=Payment.Status.DUE)
+        ids = list(due.order_by("id").values_list("pk", flat=True)[:size])
+        if not ids:
             return False
-        accounts: dict[tuple[int, int, str, str], Account] = {}
+        chunk = due.filter(pk__lte=ids[-1])  # the same payments, without a list of ids
+        # Each payment's lines, in order: (payment id, budget, kind, period, reference), then
+        # (line id, stream, category, holding, amount).
+        parts: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = [
+            (tuple(row[:6]), tuple(row[6:]))
+            for row in PaymentLine.objects.filter(
+                payment__run=run, payment__status=Payment.Status.DUE, payment_id__lte=ids[-1]
+            )
+            .order_by("payment_id", "id")
+            .values_list(
+                "payment_id",
+                "payment__budget_id",
+                "payment__kind",
+                "payment__period_start",
+                "payment__period_end",
+                "payment__reference",
+                "line_id",
+                "line__stream_id",
+                "line__category",
+                "line__holding",
+                "amount",
+            )
+        ]
+        streams = FundingStream.objects.in_bulk({line[1] for _, line in parts})
 
-        def account(payment: Payment, line: BudgetLine, purpose: str) -> Account:
-            key = (payment.budget_id, line.stream_id, line.category, purpose)
-            if key not in accounts:
-                accounts[key] = budget_account(
-                    budget=payment.budget,
-                    stream=line.stream,
-                    category=line.category,
-                    purpose=purpose,
-                )
-            return accounts[key]
+        def sides(kind: str, holding: str) -> tuple[str, str]:
+            """Debited and credited: a direct payment moves money from available to held (the
+            person's account); an invoice, set aside when it was approved, from committed to
+            where its holding says."""
+            if kind == Payment.Kind.INVOICE:
+                return paid_into(holding), COMMITTED
+            return HELD, AVAILABLE
 
+        accounts = budget_accounts(
+            wanted={
+                (payment[1], streams[stream_id], category, purpose)
+                for payment, (_, stream_id, category, holding, _) in parts
+                for purpose in sides(payment[2], holding)
+            }
+        )
         specs = []
-        for payment in batch:
-            if payment.amount == 0:
-                continue
+        for payment, lines in groupby(parts, key=lambda part: part[0]):
+            pk, budget_id, kind, start, end, reference = payment
             legs: list[LegSpec] = []
-            # A direct payment moves money from available to held (the person's account); an
-            # invoice, set aside when it was approved, from committed to where its holding says.
-            invoice = payment.kind == Payment.Kind.INVOICE
-            for part in payment.lines.all():
-                into = paid_into(part.line.holding) if invoice else HELD
-                source = COMMITTED if invoice else AVAILABLE
+            for _, (line_id, stream_id, category, holding, amount) in lines:
+                into, source = sides(kind, holding)
+                fund = streams[stream_id].code
                 legs.append(
                     LegSpec(
-                        account=account(payment, part.line, into),
-                        debit=part.amount,
-                        reference=part.line.reference,
+                        account=accounts[(budget_id, fund, category, into)],
+                        debit=amount,
+                        reference=f"line:{line_id}",
                     )
                 )
                 legs.append(
                     LegSpec(
-                        account=account(payment, part.line, source),
-                        credit=part.amount,
-                        reference=part.line.reference,
+                        account=accounts[(budget_id, fund, category, source)],
+                        credit=amount,
+                        reference=f"line:{line_id}",
                     )
                 )
             specs.append(
                 TransactionSpec(
                     effective_on=run.payment_date,
                     kind="payment",
-                    description=f"Direct payment {payment.reference} "
-                    f"({payment.period_start:%-d %b %Y}"
-                    + (
-                        f" to {payment.period_end:%-d %b %Y})" if payment.kind == "regular" else ")"
-                    ),
+                    description=f"Direct payment {reference} ({start:%-d %b %Y}"
+                    + (f" to {end:%-d %b %Y})" if kind == "regular" else ")"),
                     legs=legs,
-                    source_ref=f"budget:{payment.budget_id}",
-                    idempotency_key=f"payment:{payment.pk}",
+                    source_ref=f"budget:{budget_id}",
+                    idempotency_key=f"payment:{pk}",
                 )
             )
-        ledger.transactions_post_batch(specs=specs, posted_by=actor.label)
-        posted = dict(
-            Transaction.objects.filter(
-                idempotency_key__in=[f"payment:{p.pk}" for p in batch]
-            ).values_list("idempotency_key", "pk")
+        invoices = list(
+            chunk.filter(kind=Payment.Kind.INVOICE).values_list("item_ref", "reference")
         )
-        for payment in batch:
-            payment.status = Payment.Status.PAID
-            payment.transaction_id = posted.get(f"payment:{payment.pk}")
-        Payment.objects.bulk_update(batch, ["status", "transaction"])
-        for payment in batch:
-            if payment.kind == Payment.Kind.INVOICE:
-                invoice_mark_paid(
-                    actor=actor,
-                    invoice=Invoice.objects.get(pk=int(payment.item_ref.partition(":")[2])),
-                    run_id=run.pk,
-                    on=run.payment_date,
-                    transaction_id=payment.reference,
-                )
-    progress(len(batch))
+        ledger.transactions_post_batch(specs=specs, posted_by=actor.label)
+        # Paid, each with its transaction (none for a payment the offset took to nothing).
+        chunk.update(
+            status=Payment.Status.PAID,
+            transaction=Subquery(
+                Transaction.objects.filter(
+                    idempotency_key=Concat(
+                        Value("payment:"), Cast(OuterRef("pk"), output_field=CharField())
+                    )
+                ).values("pk")[:1]
+            ),
+        )
+        for item_ref, reference in invoices:
+            invoice_mark_paid(
+                actor=actor,
+                invoice=Invoice.objects.get(pk=int(item_ref.partition(":")[2])),
+                run_id=run.pk,
+                on=run.payment_date,
+                transaction_id=reference,
+            )
+    progress(len(ids))
     return True
 
 
