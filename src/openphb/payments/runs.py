@@ -317,23 +317,16 @@ def _gather_invoices(run: PaymentRun, sequence: int) -> int:
 
 def _gather_chunk(run: PaymentRun, setups: list[_Setup], sequence: int) -> int:
     day = run.payment_date
-    # The chunk's set-ups and budgets as subqueries (not lists of ids): the commissioner's
-    # set-ups whose budgets fall in the chunk's range.
-    in_chunk = DirectPaymentSetup.objects.filter(
-        budget__commissioner_id=run.commissioner_id,
-        budget_id__gte=setups[0].budget_id,
-        budget_id__lte=setups[-1].budget_id,
-    )
-    setup_ids, budget_ids = in_chunk.values("pk"), in_chunk.values("budget_id")
+    chunk = _Chunk.of(run, setups)
     holds: dict[int, list[_Hold]] = defaultdict(list)
     for setup_id, kind, reason, starts_on, ends_on in Hold.objects.filter(
-        setup_id__in=setup_ids
+        setup_id__in=chunk.setup_ids
     ).values_list("setup_id", "kind", "reason", "starts_on", "ends_on"):
         holds[setup_id].append(_Hold(kind, reason, starts_on, ends_on))  # newest first
     details: dict[int, _Account] = {}
     pending: set[int] = set()
     for setup_id, status, *bank in (
-        BankDetails.objects.filter(setup_id__in=setup_ids)
+        BankDetails.objects.filter(setup_id__in=chunk.setup_ids)
         .order_by("decided_at", "id")
         .values_list("setup_id", "status", "sort_code", "account_number", "account_name")
     ):
@@ -343,17 +336,19 @@ def _gather_chunk(run: PaymentRun, setups: list[_Setup], sequence: int) -> int:
             details[setup_id or 0] = _Account(*bank)  # the latest verified wins
     lines: dict[int, dict[str, _Line]] = defaultdict(dict)
     for budget_id, item_ref, pk, *fields in BudgetLine.objects.filter(
-        budget_id__in=budget_ids
+        **chunk.budgets("budget_id")
     ).values_list("budget_id", "item_ref", "pk", "stream__code", "category", "holding"):
         lines[budget_id][item_ref] = _Line(pk, *fields)
-    items = direct_payment_item_values(budget_ids=budget_ids)
+    items = direct_payment_item_values(
+        budget_ids=chunk.budget_ids, between=(chunk.first, chunk.last)
+    )
     paid: dict[int, set[tuple[str, datetime.date, str]]] = defaultdict(set)
-    for budget_id, kind, start, ref in Payment.objects.filter(budget_id__in=budget_ids).values_list(
-        "budget_id", "kind", "period_start", "item_ref"
-    ):
+    for budget_id, kind, start, ref in Payment.objects.filter(
+        **chunk.budgets("budget_id")
+    ).values_list("budget_id", "kind", "period_start", "item_ref"):
         paid[budget_id].add((kind, start, ref))
-    offsets = _offsets_left(setups, setup_ids=setup_ids, budget_ids=budget_ids)
-    balances = _available(budget_ids)
+    offsets = _offsets_left(setups, chunk=chunk)
+    balances = _available(chunk)
 
     skips: list[Skip] = []
     payments: list[tuple[object, ...]] = []  # the columns of _PAYMENT_COLUMNS, less the id
@@ -558,23 +553,54 @@ def _net_lines(
     return result
 
 
+@dataclass
+class _Chunk:
+    """A chunk's budgets as a subquery (the commissioner's, from the first budget id to the
+    last: the chunk's, and any others of theirs in between, which have no direct payment and
+    are read for nothing) and their range of ids, so that each read uses the index on its
+    budget column even while the run's own payments, not yet analysed, grow; and the chunk's
+    set-ups as a subquery."""
+
+    budget_ids: _Ids
+    setup_ids: _Ids
+    first: int
+    last: int
+
+    @classmethod
+    def of(cls, run: PaymentRun, setups: Sequence[_Setup]) -> "_Chunk":
+        first, last = setups[0].budget_id, setups[-1].budget_id
+        budgets = Budget.objects.filter(
+            commissioner_id=run.commissioner_id, pk__gte=first, pk__lte=last
+        ).values("pk")
+        setups_ = DirectPaymentSetup.objects.filter(
+            budget_id__gte=first, budget_id__lte=last, budget_id__in=budgets
+        ).values("pk")
+        return cls(budgets, setups_, first, last)
+
+    def budgets(self, column: str) -> dict[str, Any]:
+        """Filters on `column` (a budget id) for the chunk's budgets."""
+        return {
+            f"{column}__gte": self.first,
+            f"{column}__lte": self.last,
+            f"{column}__in": self.budget_ids,
+        }
+
+
 def _offsets_left(
-    setups: Sequence[_Setup | DirectPaymentSetup],
-    *,
-    setup_ids: _Ids | None = None,
-    budget_ids: _Ids | None = None,
+    setups: Sequence[_Setup | DirectPaymentSetup], *, chunk: _Chunk | None = None
 ) -> dict[int, int]:
     """What is left of each set-up's offsets (recovery decisions less what payments took)."""
-    if setup_ids is None or budget_ids is None:
-        setup_ids, budget_ids = [s.pk for s in setups], [s.budget_id for s in setups]
+    if chunk is None:
+        ids = [s.budget_id for s in setups]
+        chunk = _Chunk([*ids], [s.pk for s in setups], min(ids), max(ids))
     decided = dict(
-        Offset.objects.filter(setup_id__in=setup_ids)
+        Offset.objects.filter(setup_id__in=chunk.setup_ids)
         .values_list("setup_id")
         .annotate(total=Sum("amount"))
         .values_list("setup_id", "total")
     )
     used = dict(
-        Payment.objects.filter(budget_id__in=budget_ids, offset__gt=0)
+        Payment.objects.filter(**chunk.budgets("budget_id"), offset__gt=0)
         .values_list("budget_id")
         .annotate(total=Sum("offset"))
         .values_list("budget_id", "total")
@@ -582,18 +608,18 @@ def _offsets_left(
     return {s.pk: decided.get(s.pk, 0) - used.get(s.budget_id, 0) for s in setups}
 
 
-def _available(budget_ids: _Ids) -> dict[tuple[int, str, str], int]:
+def _available(chunk: _Chunk) -> dict[tuple[int, str, str], int]:
     """What each budget has available, by fund and category (its `available` accounts' running
     totals, less what runs not yet approved have already taken)."""
     balances = {
         (owner_id, fund, category): debits - credits
         for owner_id, fund, category, debits, credits in Account.objects.filter(
-            owner_kind=OWNER, owner_id__in=budget_ids, purpose=AVAILABLE
+            owner_kind=OWNER, purpose=AVAILABLE, **chunk.budgets("owner_id")
         ).values_list("owner_id", "fund", "category", "debits", "credits")
     }
     waiting = (
         PaymentLine.objects.filter(
-            payment__budget_id__in=budget_ids, payment__status=Payment.Status.DUE
+            **chunk.budgets("payment__budget_id"), payment__status=Payment.Status.DUE
         )
         .values_list("payment__budget_id", "line__stream__code", "line__category")
         .annotate(total=Sum("amount"))
@@ -661,28 +687,31 @@ def _post_chunk(run: PaymentRun, actor: Actor, size: int, progress: Progress) ->
         ids = list(due.order_by("id").values_list("pk", flat=True)[:size])
         if not ids:
             return False
-        chunk = due.filter(pk__lte=ids[-1])  # the same payments, without a list of ids
-        # Each payment's lines, in order: (payment id, budget, kind, period, reference), then
-        # (line id, stream, category, holding, amount).
+        chunk = due.filter(pk__gte=ids[0], pk__lte=ids[-1])  # the same, without a list of ids
+        # Each payment (id, budget, kind, period, reference) with its lines in order (line id,
+        # stream, category, holding, amount): two reads by ranges of payment ids, which the
+        # indexes serve whatever the planner believes of tables the run has just filled.
+        payments = {
+            row[0]: tuple(row)
+            for row in chunk.values_list(
+                "pk", "budget_id", "kind", "period_start", "period_end", "reference"
+            )
+        }
         parts: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = [
-            (tuple(row[:6]), tuple(row[6:]))
-            for row in PaymentLine.objects.filter(
-                payment__run=run, payment__status=Payment.Status.DUE, payment_id__lte=ids[-1]
+            (payments[payment_id], tuple(line))
+            for payment_id, *line in PaymentLine.objects.filter(
+                payment_id__gte=ids[0], payment_id__lte=ids[-1]
             )
             .order_by("payment_id", "id")
             .values_list(
                 "payment_id",
-                "payment__budget_id",
-                "payment__kind",
-                "payment__period_start",
-                "payment__period_end",
-                "payment__reference",
                 "line_id",
                 "line__stream_id",
                 "line__category",
                 "line__holding",
                 "amount",
             )
+            if payment_id in payments
         ]
         streams = FundingStream.objects.in_bulk({line[1] for _, line in parts})
 

@@ -555,15 +555,17 @@ class PaidItem:
 
 
 def direct_payment_item_values(
-    *, budget_ids: list[int] | QuerySet[Any, Any]
+    *, budget_ids: list[int] | QuerySet[Any, Any], between: tuple[int, int] | None = None
 ) -> dict[int, list[PaidItem]]:
     """`direct_payment_items` as plain values, for runs over many budgets: the same items in
     the same order, without building a model instance for each item and its plan. The
-    budgets may be given as a subquery that selects their ids."""
+    budgets may be given as a subquery that selects their ids, and the range their ids fall
+    in (`between`, first and last), which lets the database read the plans by their index."""
     found: dict[int, list[PaidItem]] = {}
-    rows = _direct_payment_items(budget_ids).values_list(
-        "plan__budget_id", "key", "cost", "starts_on", "ends_on", "frequency"
-    )
+    items = _direct_payment_items(budget_ids)
+    if between is not None:
+        items = items.filter(plan__budget_id__gte=between[0], plan__budget_id__lte=between[1])
+    rows = items.values_list("plan__budget_id", "key", "cost", "starts_on", "ends_on", "frequency")
     for budget_id, key, cost, starts_on, ends_on, frequency in rows:
         found.setdefault(budget_id or 0, []).append(
             PaidItem(plan_item_ref(key), cost, starts_on, ends_on, frequency)

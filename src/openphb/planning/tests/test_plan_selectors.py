@@ -74,6 +74,10 @@ def test_a_runs_plain_values_are_the_direct_payment_items_of_the_plan_in_force(p
     }
     by_subquery = Budget.objects.filter(pk=plan.budget_id).values("pk")
     assert selectors.direct_payment_item_values(budget_ids=by_subquery) == values
+    around = (plan.budget_id - 1, plan.budget_id + 1)
+    assert selectors.direct_payment_item_values(budget_ids=by_subquery, between=around) == values
+    elsewhere = (plan.budget_id + 1, plan.budget_id + 9)
+    assert selectors.direct_payment_item_values(budget_ids=by_subquery, between=elsewhere) == {}
 
 
 def test_a_budget_no_plan_made_has_no_plan(plan, coordinator):
