@@ -15,10 +15,10 @@ once post each payment once.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any
+from typing import Any, overload
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -798,15 +798,40 @@ def _next_serial() -> int:
 # --- The file, cancelling, returns ------------------------------------------------------------
 
 
-def _credits(run: PaymentRun) -> Iterable[bacs.Credit]:
-    for payment in run.payments.filter(amount__gt=0).order_by("id").iterator(chunk_size=10_000):
-        yield bacs.Credit(
-            sort_code=payment.sort_code,
-            account_number=payment.account_number,
-            account_name=payment.account_name,
-            amount=payment.amount,
-            reference=payment.reference,
+class _Credits(Sequence[bacs.Credit]):
+    """The run's credits, read from the database as the file is written: a million of them do
+    not fit in memory as objects."""
+
+    def __init__(self, run: PaymentRun) -> None:
+        self.payments = run.payments.filter(amount__gt=0).order_by("id")
+        self.size = self.payments.count()
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[bacs.Credit]:
+        rows = self.payments.values_list(
+            "sort_code", "account_number", "account_name", "amount", "reference"
         )
+        for sort_code, account_number, account_name, amount, reference in rows.iterator(
+            chunk_size=10_000
+        ):
+            yield bacs.Credit(
+                sort_code=sort_code,
+                account_number=account_number,
+                account_name=account_name,
+                amount=amount,
+                reference=reference,
+            )
+
+    @overload
+    def __getitem__(self, index: int) -> bacs.Credit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[bacs.Credit]: ...
+
+    def __getitem__(self, index: int | slice) -> bacs.Credit | Sequence[bacs.Credit]:
+        return list(self)[index]  # not how the file is written: it goes through them once
 
 
 def _file_bytes(run: PaymentRun) -> bytes:
@@ -823,7 +848,7 @@ def _file_bytes(run: PaymentRun) -> bytes:
                 service_user_number=originator.service_user_number,
             ),
         ),
-        list(_credits(run)),
+        _Credits(run),
     )
 
 
