@@ -51,6 +51,10 @@ class Capability(StrEnum):
     MANAGE_CATALOGUE = "manage_catalogue"  # catalogue, providers, planning policy, RAS schemes
     REQUEST_RECONSIDERATION = "request_reconsideration"  # ask for a decision to be looked at again
     MANAGE_PAYMENTS = "manage_payments"  # direct-payment set-ups, bank details, payment runs
+    IMPORT_STATEMENTS = "import_statements"  # bank and card statements, the matching rules
+    MONITOR_SPENDING = "monitor_spending"  # statements of budgets, flags: resolve or dismiss
+    RECOVER_MONEY = "recover_money"  # issue repayment notices, record what was recovered
+    DECIDE_RECOVERY = "decide_recovery"  # reconsider a repayment notice (not one's own)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -73,6 +77,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_BUDGETS,
             Capability.MANAGE_BUDGETS,
             Capability.VIEW_LEDGER,
+            Capability.IMPORT_STATEMENTS,
+            Capability.MONITOR_SPENDING,
+            Capability.DECIDE_RECOVERY,
         }
     ),
     Role.CARE_COORDINATOR: frozenset(
@@ -89,6 +96,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.ENROL,
             Capability.RECORD_TIME,
             Capability.VIEW_BUDGETS,
+            Capability.MONITOR_SPENDING,
+            Capability.RECOVER_MONEY,
         }
     ),
     Role.CLINICAL_REVIEWER: frozenset(
@@ -105,6 +114,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.FINANCE_OFFICER: frozenset(
         {
             Capability.MANAGE_PAYMENTS,
+            Capability.IMPORT_STATEMENTS,
+            Capability.MONITOR_SPENDING,
+            Capability.RECOVER_MONEY,
             Capability.VIEW_PLANS,
             Capability.VIEW_PATIENTS,
             Capability.VIEW_ORGANISATIONS,

@@ -1,0 +1,14 @@
+from django.db import migrations
+
+from openphb.core.db import AppendOnly
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0001_initial"),
+        ("monitoring", "0001_initial"),
+    ]
+
+    operations = [
+        AppendOnly("monitoring_flagevent"),
+    ]
