@@ -12,6 +12,7 @@ from openphb.accounts.roles import Role
 from openphb.audit.services import Actor
 from openphb.core.identifiers import nhs_number_check_digit
 from openphb.organisations.models import Organisation
+from openphb.payments.calendar import not_a_processing_day
 from openphb.programmes.models import Programme
 from openphb.registry.models import CommissionerAssignment, Condition, Patient
 
@@ -353,8 +354,10 @@ def planning_scene(*, commissioner: Organisation, allocation_pence: int = 20_000
     return SimpleNamespace(programme=scheme_programme, scheme=scheme, stream=stream, items=items)
 
 
-def payment_day() -> datetime.date:
-    """A day payment runs can be made on (Bacs works on weekdays): today, or the Friday before
-    at a weekend."""
-    today = datetime.date.today()
-    return today - datetime.timedelta(days=max(0, today.weekday() - 4))
+def payment_day(on_or_before: datetime.date | None = None) -> datetime.date:
+    """A day payment runs can be made on (Bacs works on weekdays that are not bank holidays):
+    today, or the last such day before it."""
+    day = on_or_before or datetime.date.today()
+    while not_a_processing_day(day):
+        day -= datetime.timedelta(days=1)
+    return day

@@ -86,7 +86,7 @@ def test_one_officer_creates_a_run_another_approves_it_and_the_holder_sees_the_p
     page.get_by_role("button", name="Gather the payments").click()
     summary = page.locator(".nhsuk-error-summary")
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("is not a Bacs processing day; choose a weekday.")
+    expect(summary).to_contain_text("is a weekend day: Bacs does not process payments then")
     assert_accessible(page)
 
     fill_date(page, "Payment date", PAYMENT_DAY)

@@ -41,6 +41,7 @@ from openphb.budgets.selectors import budget_figures
 from openphb.ledger.services import format_pence
 from openphb.organisations.models import Organisation
 from openphb.payments import runs, schedule, services
+from openphb.payments.calendar import processing_day_on_or_after
 from openphb.payments.models import (
     AccountType,
     DirectPaymentSetup,
@@ -78,55 +79,6 @@ RETURN_REASON = "Account closed (returned by the bank through ARUCS)"
 
 
 # --- Payment days -----------------------------------------------------------------------------
-
-
-def _easter(year: int) -> datetime.date:
-    """Easter Sunday (the anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month, day = divmod(h + el - 7 * m + 114, 31)
-    return datetime.date(year, month, day + 1)
-
-
-def _monday(year: int, month: int, *, last: bool) -> datetime.date:
-    day = datetime.date(year, month, 31 if last else 1)
-    step = -DAY if last else DAY
-    while day.weekday() != 0:
-        day += step
-    return day
-
-
-def bank_holidays(year: int) -> set[datetime.date]:
-    """England and Wales bank holidays by the usual rules (not the one-off ones, such as a
-    coronation): Bacs does not process on them."""
-    easter = _easter(year)
-    days = {
-        easter - 2 * DAY,
-        easter + DAY,
-        _monday(year, 5, last=False),
-        _monday(year, 5, last=True),
-        _monday(year, 8, last=True),
-    }
-    for fixed in (
-        datetime.date(year, 1, 1),
-        datetime.date(year, 12, 25),
-        datetime.date(year, 12, 26),
-    ):
-        while fixed.weekday() >= 5 or fixed in days:  # a weekend holiday moves to a weekday
-            fixed += DAY
-        days.add(fixed)
-    return days
-
-
-def processing_day_on_or_after(day: datetime.date) -> datetime.date:
-    while day.weekday() >= 5 or day in bank_holidays(day.year):
-        day += DAY
-    return day
 
 
 @dataclass(frozen=True)

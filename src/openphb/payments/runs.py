@@ -41,7 +41,7 @@ from openphb.ledger.services import LegSpec, TransactionSpec, format_pence
 from openphb.organisations.models import COMMISSIONER_KINDS, Organisation
 from openphb.planning.selectors import PaidItem, direct_payment_item_values
 
-from . import bacs, schedule
+from . import bacs, calendar, schedule
 from .models import (
     BankDetails,
     DirectPaymentSetup,
@@ -83,11 +83,13 @@ def run_create(
     skipped, with the reason."""
     if commissioner.kind not in COMMISSIONER_KINDS:
         raise ValidationError({"commissioner": f"{commissioner.name} does not commission."})
-    if payment_date.weekday() >= 5:
+    closed = calendar.not_a_processing_day(payment_date)
+    if closed:
         raise ValidationError(
             {
-                "payment_date": f"{payment_date:%A %-d %B %Y} is not a Bacs processing day; "
-                "choose a weekday."
+                "payment_date": f"{closed}: Bacs does not process payments then; choose "
+                f"{calendar.processing_day_on_or_after(payment_date):%A %-d %B %Y} or another "
+                "working day."
             }
         )
     check_acts_for(actor, commissioner, timezone.localdate())

@@ -24,7 +24,7 @@ from .planning_helpers import Caller, messages
 pytestmark = pytest.mark.django_db
 
 # A weekday (Bacs processes on weekdays): today, or the Friday before a weekend.
-TODAY = datetime.date.today() - datetime.timedelta(days=max(0, datetime.date.today().weekday() - 4))
+TODAY = factories.payment_day()
 SATURDAY = TODAY + datetime.timedelta(days=5 - TODAY.weekday())
 WHOLE_NUMBERS = (b"55779911", b"10293847", b"44556677")
 
@@ -293,13 +293,13 @@ def test_creating_the_run_for_a_day_again_returns_the_same_run_with_200(
 def test_a_run_is_for_a_weekday(officer_a, icb, originator):
     refused = officer_a.post("/payment-runs", {"payment_date": SATURDAY.isoformat()})
     [message] = messages(refused)[("body", "payment_date")]
-    assert "is not a Bacs processing day" in message
+    assert "is a weekend day: Bacs does not process payments then" in message
 
 
 def test_runs_are_listed_latest_first_and_filtered_by_commissioner_and_status(
     officer_a, finance, icb, originator, verified
 ):
-    earlier = TODAY - datetime.timedelta(days=7)
+    earlier = factories.payment_day(TODAY - datetime.timedelta(days=7))
     old = runs.run_create(actor=Actor(user=finance), commissioner=icb, payment_date=earlier)
     runs.run_cancel(actor=Actor(user=finance), run=old, reason="Wrong day")
     new = runs.run_create(actor=Actor(user=finance), commissioner=icb, payment_date=TODAY)

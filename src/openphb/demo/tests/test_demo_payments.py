@@ -8,9 +8,9 @@ from openphb.accounts.models import User
 from openphb.audit.services import Actor
 from openphb.budgets.models import Budget
 from openphb.demo import world
-from openphb.demo.payments import bank_holidays, processing_day_on_or_after
 from openphb.ledger.selectors import verify
 from openphb.payments import runs
+from openphb.payments.calendar import processing_day_on_or_after
 from openphb.payments.models import (
     BankDetails,
     DirectPaymentSetup,
@@ -121,27 +121,3 @@ def test_building_the_demo_again_adds_no_set_up_run_or_payment(demo):
         Payment.objects.count(),
         Skip.objects.count(),
     ) == counts
-
-
-def test_payment_days_skip_weekends_and_the_england_and_wales_bank_holidays():
-    day = datetime.date
-    assert bank_holidays(2026) == {
-        day(2026, 1, 1),
-        day(2026, 4, 3),
-        day(2026, 4, 6),
-        day(2026, 5, 4),
-        day(2026, 5, 25),
-        day(2026, 8, 31),
-        day(2026, 12, 25),
-        day(2026, 12, 28),  # Boxing Day falls on a Saturday
-    }
-    assert {d for d in bank_holidays(2027) if d.month in (3, 12)} == {
-        day(2027, 3, 26),
-        day(2027, 3, 29),
-        day(2027, 12, 27),  # Christmas Day and Boxing Day fall on a weekend
-        day(2027, 12, 28),
-    }
-    assert bank_holidays(2022) >= {day(2022, 12, 26), day(2022, 12, 27)}
-    assert processing_day_on_or_after(day(2026, 12, 25)) == day(2026, 12, 29)
-    assert processing_day_on_or_after(day(2027, 1, 1)) == day(2027, 1, 4)
-    assert processing_day_on_or_after(day(2026, 12, 1)) == day(2026, 12, 1)

@@ -1,8 +1,6 @@
 """Payment fixtures: Sam's approved plan (weekly hydrotherapy and a seizure-alert dog, both
 direct payments) set up to be paid monthly, two finance officers, and the ICB's account."""
 
-import datetime
-
 import pytest
 from tests import factories
 
@@ -12,7 +10,7 @@ from openphb.planning import services as planning_services
 from openphb.planning.tests.journeys import approve, build
 
 # A weekday (Bacs processes on weekdays): today, or the Friday before a weekend.
-TODAY = datetime.date.today() - datetime.timedelta(days=max(0, datetime.date.today().weekday() - 4))
+TODAY = factories.payment_day()
 
 
 @pytest.fixture

@@ -233,5 +233,7 @@ def test_a_run_stopped_part_way_resumes_to_the_same_end(
 
 def test_a_run_is_for_a_weekday(icb, originator, finance):
     saturday = TODAY + datetime.timedelta(days=5 - TODAY.weekday())
-    with pytest.raises(ValidationError, match="is not a Bacs processing day"):
+    with pytest.raises(
+        ValidationError, match="is a weekend day: Bacs does not process payments then"
+    ):
         runs.run_create(actor=Actor(user=finance), commissioner=icb, payment_date=saturday)

@@ -466,7 +466,7 @@ def test_a_run_shows_what_it_gathered_and_every_budget_it_skipped_with_the_reaso
     saturday = PAYMENT_DAY + datetime.timedelta(days=5 - PAYMENT_DAY.weekday())
     response = client.post(url, {"commissioner": "QMF", **date_fields("payment_date", saturday)})
     assert response.status_code == 400
-    assert "is not a Bacs processing day; choose a weekday." in text_of(response)
+    assert "is a weekend day: Bacs does not process payments then" in text_of(response)
 
     response = client.post(
         url, {"commissioner": "QMF", **date_fields("payment_date", PAYMENT_DAY)}, follow=True
