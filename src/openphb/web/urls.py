@@ -18,6 +18,7 @@ from .views import (
     plan_reviews,
     plans,
     programmes,
+    statement_rules,
 )
 
 app_name = "web"
@@ -237,4 +238,12 @@ urlpatterns = [
     ),
     path("plans/<int:pk>/revise/", plan_reviews.plan_revise, name="plan-revise"),
     path("plans/<int:pk>/end/", plan_reviews.plan_end, name="plan-end"),
+    # Statements: the commissioner's matching rules --------------------------------------------
+    path("statements/rules/", statement_rules.rule_list, name="statement-rules"),
+    path("statements/rules/add/", statement_rules.rule_add, name="statement-rule-add"),
+    path(
+        "statements/rules/<int:pk>/deactivate/",
+        statement_rules.rule_deactivate,
+        name="statement-rule-deactivate",
+    ),
 ]
