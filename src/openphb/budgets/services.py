@@ -24,7 +24,7 @@ from openphb.ledger.services import LegSpec, TransactionSpec, format_pence
 from openphb.organisations.models import COMMISSIONER_KINDS, Organisation
 from openphb.registry.models import Patient
 
-from .accounts import AVAILABLE, COMMITTED, budget_account, paid_into
+from .accounts import AVAILABLE, COMMITTED, HELD, SPENT, budget_account, paid_into
 from .models import Budget, BudgetLine, Category, Holding
 from .selectors import budget_figures
 
@@ -485,3 +485,80 @@ def budget_reverse(
         summary=f"Reversed {posted.kind} {posted.pk}: {reason.strip()}"[:300],
     )
     return reversal
+
+
+@transaction.atomic
+def budget_recover(
+    *,
+    actor: Actor,
+    budget: Budget,
+    amount: int,
+    on: datetime.date,
+    description: str,
+    include_spent: bool = False,
+) -> Transaction:
+    """Money recovered from a direct payment (a repayment notice repaid) goes back to the
+    commissioner's allocation: Dr allocation / Cr held of the budget's direct-payment lines,
+    taken from the lines in the order they were added, each down to nothing and never below;
+    then, where the money was used outside the plan or taken (`include_spent`), from what those
+    lines spent, in the same order. An ended budget is recovered from too (money left after a
+    death is recovered after the plan ends)."""
+    _check_amount(amount)
+    budget = Budget.objects.select_for_update().select_related("commissioner").get(pk=budget.pk)
+    _check_acts_for(actor, budget.commissioner, on)
+    lines = list(budget.lines.filter(holding=Holding.DIRECT_PAYMENT).select_related("stream"))
+    lines.sort(key=lambda line: line.pk)
+    figures = budget_figures(budget=budget)
+    purposes = (HELD, SPENT) if include_spent else (HELD,)
+    taken: list[tuple[BudgetLine, str, int]] = []
+    left = amount
+    for purpose in purposes:
+        for line in lines:
+            take = min(left, max(getattr(figures.by_line[line.pk], purpose), 0))
+            if take:
+                taken.append((line, purpose, take))
+                left -= take
+    if left:
+        there = sum(
+            max(getattr(figures.by_line[line.pk], purpose), 0)
+            for line in lines
+            for purpose in purposes
+        )
+        what = "paid by direct payment" if include_spent else "held unspent by direct payment"
+        raise ledger.InsufficientFunds(
+            {
+                "amount": f"The budget has {format_pence(there)} {what}; "
+                f"{format_pence(amount)} is more than that."
+            }
+        )
+    legs: list[LegSpec] = []
+    per_stream: dict[int, int] = defaultdict(int)
+    streams: dict[int, FundingStream] = {}
+    for line, purpose, take in taken:
+        account = budget_account(
+            budget=budget, stream=line.stream, category=line.category, purpose=purpose
+        )
+        legs.append(LegSpec(account=account, credit=take, reference=line.reference))
+        per_stream[line.stream_id] += take
+        streams[line.stream_id] = line.stream
+    for stream_id, total in sorted(per_stream.items()):
+        pool = allocation_account(commissioner=budget.commissioner, stream=streams[stream_id])
+        legs.append(LegSpec(account=pool, debit=total))
+    posted = ledger.transaction_post(
+        spec=TransactionSpec(
+            effective_on=on,
+            kind="recovery",
+            description=description.strip()[:300] or "Money recovered",
+            source_ref=_source(budget),
+            legs=legs,
+        ),
+        posted_by=actor.label,
+    )
+    audit_record(
+        actor=actor,
+        action="budget.recovered",
+        target=budget,
+        patient_id=budget.patient_id,
+        summary=f"{format_pence(amount)} recovered to the allocation: {description.strip()}"[:300],
+    )
+    return posted
