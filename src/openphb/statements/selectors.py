@@ -1,6 +1,7 @@
 """Reads for statements: scoped to what the user may see, or plain values for other apps."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
@@ -10,6 +11,7 @@ from openphb.accounts.selectors import user_organisation_ids
 from openphb.organisations.selectors import organisation_ids_answering_for
 
 from .models import MatchRule
+from .spending import Shortfall, overspends
 
 # --- Matching rules ---------------------------------------------------------------------------
 
@@ -30,3 +32,14 @@ def rules_visible_to(*, user: User) -> QuerySet[MatchRule]:
 def rule_get(*, user: User, pk: int) -> MatchRule:
     """A rule the user may see; MatchRule.DoesNotExist (a 404) for any other."""
     return rules_visible_to(user=user).get(pk=pk)
+
+
+# --- Spending the money held cannot pay for -----------------------------------------------------
+
+
+def unposted_overspends(*, budget_ids: Iterable[int] | None = None) -> list[Shortfall]:
+    """Money out matched to a plan that is more than the budget holds in its category, so it
+    is not posted to the ledger (plain values: statement line, budget, category, date, amount,
+    what was held when its turn came). Worked out as `spending.spending_post` works it out, from
+    what is held now: once money is paid in to cover a line, it is no longer here."""
+    return overspends(budget_ids=budget_ids)
