@@ -48,7 +48,7 @@ def test_it_imports_the_valid_rows_and_writes_the_rejects(finance, statement, tm
     assert (
         "Matched: 2 no account, 0 reconciled, 0 unmatched credit, 0 planned, 0 not in plan." in out
     )
-    assert rejects.read_text().startswith("line,reason,raw\r\n3,")
+    assert rejects.read_text().startswith("line,reason,raw\n3,")
     assert StatementLine.objects.count() == 2
 
 
