@@ -30,6 +30,8 @@ def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Money", reverse("web:money")))
     if user.can(Capability.MANAGE_PAYMENTS):
         items.append(("Payments", reverse("web:payment-runs")))
+    if user.can(Capability.MONITOR_SPENDING):
+        items.append(("Flags", reverse("web:flag-list")))
     if user.can(Capability.MANAGE_CATALOGUE):
         items.append(("Catalogue", reverse("web:catalogue-home")))
     if user.can(Capability.VIEW_OWN_RECORD):

@@ -9,6 +9,7 @@ from .views import (
     home,
     imports,
     money,
+    monitoring,
     organisations,
     patients,
     payment_runs,
@@ -238,6 +239,10 @@ urlpatterns = [
     ),
     path("plans/<int:pk>/revise/", plan_reviews.plan_revise, name="plan-revise"),
     path("plans/<int:pk>/end/", plan_reviews.plan_end, name="plan-end"),
+    # Monitoring: the flags worklist, a flag, the commissioners' monitoring policies ---------
+    path("monitoring/", monitoring.flag_list, name="flag-list"),
+    path("monitoring/flags/<int:pk>/", monitoring.flag_detail, name="flag-detail"),
+    path("monitoring/policy/", monitoring.policy, name="monitoring-policy"),
     # Statements: the commissioner's matching rules --------------------------------------------
     path("statements/rules/", statement_rules.rule_list, name="statement-rules"),
     path("statements/rules/add/", statement_rules.rule_add, name="statement-rule-add"),
