@@ -17,6 +17,7 @@ from .plan_decisions import router as plan_decisions
 from .plans import router as plans
 from .programmes import returns
 from .programmes import router as programmes
+from .statement_imports import router as statement_imports
 from .statement_rules import router as statement_rules
 
 api = NinjaAPI(
@@ -67,4 +68,5 @@ api.add_router("/care-plans", plan_decisions)
 api.add_router("/budgets", direct_payments)
 api.add_router("/payment-runs", runs_router)
 api.add_router("/bacs-originators", originators)
+api.add_router("/statement-imports", statement_imports)
 api.add_router("/statement-rules", statement_rules)

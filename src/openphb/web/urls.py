@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     assessments,
     auth,
+    budget_statements,
     budgets,
     catalogue,
     enrolments,
@@ -127,6 +128,16 @@ urlpatterns = [
     path("assessments/<int:pk>/share/", assessments.assessment_share, name="assessment-share"),
     path("my-budget/", budgets.my_budgets, name="my-budget"),
     path("budgets/<int:pk>/", budgets.budget_detail, name="budget-detail"),
+    path(
+        "budgets/<int:pk>/statement/",
+        budget_statements.budget_statement,
+        name="budget-statement",
+    ),
+    path(
+        "budgets/<int:pk>/statement.pdf",
+        budget_statements.budget_statement_pdf,
+        name="budget-statement-pdf",
+    ),
     path("budgets/<int:pk>/lines/<int:line_pk>/pay/", budgets.line_pay, name="line-pay"),
     path("budgets/<int:pk>/lines/<int:line_pk>/commit/", budgets.line_commit, name="line-commit"),
     path("budgets/<int:pk>/lines/<int:line_pk>/revise/", budgets.line_revise, name="line-revise"),
