@@ -1,17 +1,24 @@
 """Reads for statements: scoped to what the user may see, or plain values for other apps."""
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_organisation_ids
+from openphb.budgets.models import Budget, Category, Holding
+from openphb.budgets.selectors import budget_figures, lines_of
 from openphb.organisations.selectors import organisation_ids_answering_for
+from openphb.payments.models import Payment
+from openphb.payments.selectors import payment_description
 
 from .models import Match, MatchRule, Rejected, StatementImport, StatementLine
 from .spending import Shortfall, overspends
+from .statement import LineFact, Month, MonthlyStatement, PaymentFact, PlanFact, assemble
 
 # --- Matching rules ---------------------------------------------------------------------------
 
@@ -43,6 +50,115 @@ def unposted_overspends(*, budget_ids: Iterable[int] | None = None) -> list[Shor
     what was held when its turn came). Worked out as `spending.spending_post` works it out, from
     what is held now: once money is paid in to cover a line, it is no longer here."""
     return overspends(budget_ids=budget_ids)
+
+
+# --- The budget holder's monthly statement ----------------------------------------------------
+
+
+def statement_months(*, budget: Budget) -> tuple[Month, Month]:
+    """The first and last months a budget's statement can be read for: from the month it
+    starts to the month it ends, or this month if that is sooner."""
+    last = min(budget.ends_on, max(datetime.date.today(), budget.starts_on))
+    return Month.of(budget.starts_on), Month.of(last)
+
+
+def _line_facts(lines: QuerySet[StatementLine]) -> list[LineFact]:
+    return [
+        LineFact(
+            id=row["id"],
+            booked_on=row["booked_on"],
+            direction=row["direction"],
+            kind=row["kind"],
+            amount=row["amount"],
+            description=row["description"],
+            counterparty=row["counterparty"],
+            merchant=row["merchant"],
+            balance_after=row["balance_after"],
+            match=row["match"],
+            category=row["line__category"] or "",
+            payment_reference=row["payment__reference"] or "",
+            posted=row["transaction_id"] is not None,
+        )
+        for row in lines.order_by("booked_on", "id").values(
+            "id",
+            "booked_on",
+            "direction",
+            "kind",
+            "amount",
+            "description",
+            "counterparty",
+            "merchant",
+            "balance_after",
+            "match",
+            "line__category",
+            "payment__reference",
+            "transaction_id",
+        )
+    ]
+
+
+def monthly_statement(*, budget: Budget, month: Month) -> MonthlyStatement:
+    """A budget's statement for a month (see `statements.statement`). Call only with a budget
+    read through `budgets.selectors.budget_get` or `budget_open`; a month outside the
+    budget's (see `statement_months`) is a ValidationError saying which months there are."""
+    first, last = statement_months(budget=budget)
+    if not first <= month <= last:
+        raise ValidationError(
+            {
+                "month": f"There is a statement for each month from {first.label} to "
+                f"{last.label}, not for {month.label}."
+            }
+        )
+    own = StatementLine.objects.filter(budget=budget)
+    earlier = own.filter(booked_on__lt=month.first)
+    anchor = (
+        earlier.filter(balance_after__isnull=False)
+        .order_by("-booked_on", "-id")
+        .values_list("booked_on", "id")
+    ).first()
+    if anchor is not None:  # from the last balance the bank gave, on
+        day, pk = anchor
+        earlier = earlier.filter(Q(booked_on__gt=day) | Q(booked_on=day, id__gte=pk))
+    during = own.filter(booked_on__gte=month.first, booked_on__lte=month.last)
+    figures = budget_figures(budget=budget, on=month.last)
+    approved: dict[str, int] = defaultdict(int)
+    for line in lines_of(budget=budget):
+        if line.holding == Holding.DIRECT_PAYMENT:
+            approved[line.category] += figures.by_line[line.pk].approved
+    labels = dict(Category.choices)
+    payments = [
+        PaymentFact(
+            reference=payment.reference,
+            paid_on=payment.run.payment_date,
+            amount=payment.amount,
+            covers=payment_description(payment),
+            returned=payment.status == Payment.Status.RETURNED,
+            seen=StatementLine.objects.filter(payment=payment).exists(),
+        )
+        for payment in Payment.objects.filter(
+            budget=budget,
+            run__payment_date__gte=month.first,
+            run__payment_date__lte=month.last,
+            amount__gt=0,
+        )
+        .exclude(status=Payment.Status.DUE)
+        .select_related("run")
+        .order_by("run__payment_date", "id")
+    ]
+    return assemble(
+        month=month,
+        starts_on=budget.starts_on,
+        ends_on=budget.ends_on,
+        plan=[
+            PlanFact(category=code, label=str(labels.get(code, code)), approved=amount)
+            for code, amount in approved.items()
+            if amount > 0
+        ],
+        before=_line_facts(earlier),
+        lines=_line_facts(during),
+        payments=payments,
+        unposted=[s.statement_line_id for s in overspends(budget_ids=[budget.pk])],
+    )
 
 
 # --- Statement imports ----------------------------------------------------------------------------
