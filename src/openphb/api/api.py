@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from . import errors
 from .assessments import router as assessments
 from .auth import BearerToken
+from .budget_statements import router as budget_statements
 from .budgets import router as budgets
 from .catalogue import catalogue, policy, providers, schemes
 from .direct_payments import router as direct_payments
@@ -70,3 +71,4 @@ api.add_router("/payment-runs", runs_router)
 api.add_router("/bacs-originators", originators)
 api.add_router("/statement-imports", statement_imports)
 api.add_router("/statement-rules", statement_rules)
+api.add_router("/budgets", budget_statements)
