@@ -18,6 +18,8 @@ from .plan_decisions import router as plan_decisions
 from .plans import router as plans
 from .programmes import returns
 from .programmes import router as programmes
+from .recovery import notices as repayment_notices
+from .recovery import reconsiderations as notice_reconsiderations
 from .statement_imports import router as statement_imports
 from .statement_rules import router as statement_rules
 
@@ -72,3 +74,5 @@ api.add_router("/bacs-originators", originators)
 api.add_router("/statement-imports", statement_imports)
 api.add_router("/statement-rules", statement_rules)
 api.add_router("/budgets", budget_statements)
+api.add_router("/repayment-notices", repayment_notices)
+api.add_router("/notice-reconsiderations", notice_reconsiderations)

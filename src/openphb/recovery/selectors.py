@@ -5,6 +5,7 @@ notices on their own budgets and those of the people they represent; nobody else
 import datetime
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -12,10 +13,12 @@ from django.utils import timezone
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import members_who_can, user_organisation_ids
+from openphb.audit.services import Actor, audit_record
 from openphb.budgets.models import Budget
 from openphb.budgets.selectors import budgets_visible_to
 from openphb.monitoring.models import Flag
 from openphb.organisations.selectors import organisation_ids_answering_for
+from openphb.payments.models import Originator
 
 from . import rules
 from .models import Notice, NoticeEvent, Reconsideration, Recovery, Status
@@ -52,6 +55,21 @@ def notices_visible_to(*, user: User) -> QuerySet[Notice]:
 def notice_get(*, user: User, pk: int) -> Notice:
     """A notice the user may see; Notice.DoesNotExist (a 404) for anyone else's."""
     return notices_visible_to(user=user).select_related("flag").get(pk=pk)
+
+
+@transaction.atomic
+def notice_open(*, actor: Actor, user: User, pk: int) -> Notice:
+    """Open a notice to read it: scoped like `notice_get`, and written to the audit log (a
+    notice is part of the person's record)."""
+    notice = notice_get(user=user, pk=pk)
+    audit_record(
+        actor=actor,
+        action="notice.viewed",
+        target=notice,
+        patient_id=notice.budget.patient_id,
+        summary=f"Opened repayment notice {rules.notice_reference(notice.pk)}",
+    )
+    return notice
 
 
 def notices_of_budget(*, budget_id: int) -> list[Notice]:
@@ -168,3 +186,8 @@ def has_notices(*, user: User) -> bool:
         .filter(Exists(mine))
         .exists()
     )
+
+
+def pay_to(*, notice: Notice) -> Originator | None:
+    """The commissioner's own account a repayment is paid into (its Bacs originator)."""
+    return Originator.objects.filter(commissioner_id=notice.budget.commissioner_id).first()

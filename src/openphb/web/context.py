@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from openphb.accounts.roles import Capability
 from openphb.demo.selectors import demo_world_present
+from openphb.recovery.selectors import has_notices
 
 
 def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
@@ -32,11 +33,15 @@ def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Payments", reverse("web:payment-runs")))
     if user.can(Capability.MONITOR_SPENDING):
         items.append(("Flags", reverse("web:flag-list")))
+    if user.can(Capability.RECOVER_MONEY) or user.can(Capability.DECIDE_RECOVERY):
+        items.append(("Recovery", reverse("web:recovery-notices")))
     if user.can(Capability.MANAGE_CATALOGUE):
         items.append(("Catalogue", reverse("web:catalogue-home")))
     if user.can(Capability.VIEW_OWN_RECORD):
         items.append(("Your care plan", reverse("web:my-plan")))
         items.append(("Your budget", reverse("web:my-budget")))
+        if has_notices(user=user):
+            items.append(("Money to pay back", reverse("web:recovery-notices")))
     if user.can(Capability.VIEW_ORGANISATIONS):
         items.append(("Organisations", reverse("web:organisation-list")))
     path = request.path

@@ -21,6 +21,7 @@ from .views import (
     plan_reviews,
     plans,
     programmes,
+    recovery,
     statement_rules,
 )
 
@@ -272,5 +273,23 @@ urlpatterns = [
         "statements/rules/<int:pk>/deactivate/",
         statement_rules.rule_deactivate,
         name="statement-rule-deactivate",
+    ),
+    # Recovery: repayment notices -----------------------------------------------------------
+    path("recovery/", recovery.notice_list, name="recovery-notices"),
+    path("recovery/new/", recovery.notice_new, name="recovery-notice-new"),
+    path("recovery/<int:pk>/", recovery.notice_detail, name="recovery-notice"),
+    path("recovery/<int:pk>/letter.pdf", recovery.notice_letter, name="recovery-letter"),
+    path("recovery/<int:pk>/recoveries/", recovery.recovery_add, name="recovery-add"),
+    path("recovery/<int:pk>/withdraw/", recovery.notice_withdraw, name="recovery-withdraw"),
+    path("recovery/<int:pk>/reconsider/", recovery.reconsider_request, name="recovery-reconsider"),
+    path(
+        "recovery/reconsiderations/<int:pk>/decide/",
+        recovery.reconsideration_decide,
+        name="recovery-decide",
+    ),
+    path(
+        "recovery/reconsiderations/<int:pk>/letter.pdf",
+        recovery.decision_letter,
+        name="recovery-decision-letter",
     ),
 ]

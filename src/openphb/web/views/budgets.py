@@ -28,7 +28,7 @@ from openphb.planning.selectors import plan_for_budget
 
 from .. import charts
 from ..money_forms import CommitForm, PaymentForm, ReverseForm, ReviseForm
-from . import payments
+from . import payments, recovery
 from .common import paginate, requires, signed_in, submit
 
 
@@ -69,6 +69,8 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": _funding_plan(user, budget),
         # The direct payment (staff) and the payments made (staff and the holder).
         **payments.budget_section(user, budget),
+        # Repayment notices about the budget (staff and the holder).
+        **recovery.budget_section(user, budget),
     }
     if not user.can(Capability.VIEW_BUDGETS):
         context["chart"] = charts.budget_categories(categories)
