@@ -11,6 +11,8 @@ from .catalogue import catalogue, policy, providers, schemes
 from .direct_payments import router as direct_payments
 from .funding import router as funding
 from .ledger import accounts, transactions
+from .monitoring import flags
+from .monitoring import policies as monitoring_policies
 from .organisations import router as organisations
 from .patients import router as patients
 from .payments import originators, runs_router
@@ -71,6 +73,8 @@ api.add_router("/care-plans", plan_decisions)
 api.add_router("/budgets", direct_payments)
 api.add_router("/payment-runs", runs_router)
 api.add_router("/bacs-originators", originators)
+api.add_router("/flags", flags)
+api.add_router("/monitoring-policies", monitoring_policies)
 api.add_router("/statement-imports", statement_imports)
 api.add_router("/statement-rules", statement_rules)
 api.add_router("/budgets", budget_statements)
