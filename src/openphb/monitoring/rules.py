@@ -35,6 +35,18 @@ DAYS_IN_A_MONTH = 365.25 / 12
 
 NEXT_STEP = "Your care coordinator will look at this and may contact you about it."
 
+# The severities each code is raised with (docs/monitoring.md lists the same).
+SEVERITIES: Mapping[str, tuple[str, ...]] = {
+    Code.EXCLUDED_CATEGORY: (Severity.HIGH,),
+    Code.CASH_ABOVE_POLICY: (Severity.MEDIUM,),
+    Code.NOT_IN_PLAN: (Severity.LOW, Severity.MEDIUM),
+    Code.FAMILY_PAYEE: (Severity.HIGH,),
+    Code.ACCUMULATING: (Severity.MEDIUM,),
+    Code.NO_SPENDING: (Severity.LOW,),
+    Code.CATEGORY_OVERSPENT: (Severity.MEDIUM,),
+    Code.AFTER_DEATH: (Severity.HIGH,),
+}
+
 
 @dataclass(frozen=True)
 class Policy:

@@ -414,3 +414,4 @@ def test_a_flag_is_raised_at_most_once_for_what_it_is_about(lines):
         assert (c.line_id is None) == (c.period != "")
         assert c.amount is None or c.amount > 0
         assert c.explanation
+        assert c.severity in rules.SEVERITIES[c.code]
