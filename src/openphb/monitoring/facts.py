@@ -18,6 +18,7 @@ from openphb.planning.models import Decision, PlanItem, plan_item_ref
 from openphb.planning.workflow import IN_FORCE
 from openphb.registry.models import Carer, Representative
 from openphb.statements.models import StatementLine
+from openphb.statements.selectors import unposted_overspends
 
 from . import rules
 from .models import MonitoringPolicy
@@ -65,6 +66,9 @@ def facts_for(*, budget_ids: list[int], on: datetime.date) -> dict[int, tuple[in
     payee_items = _family_payee_items(budget_ids)
     paid = _paid(budget_ids, on)
     held = _held(budget_ids, on)
+    overspent: dict[int, dict[int, int]] = defaultdict(dict)
+    for shortfall in unposted_overspends(budget_ids=budget_ids):
+        overspent[shortfall.budget_id][shortfall.statement_line_id] = shortfall.held
     return {
         pk: (
             commissioner_id,
@@ -77,6 +81,7 @@ def facts_for(*, budget_ids: list[int], on: datetime.date) -> dict[int, tuple[in
                 family_payee_items=frozenset(payee_items.get(pk, ())),
                 paid=paid.get(pk, []),
                 held=held.get(pk, {}),
+                overspent=overspent.get(pk, {}),
                 policy=policies[commissioner_id],
             ),
         )

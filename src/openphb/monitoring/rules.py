@@ -140,6 +140,10 @@ class Facts:
     family_payee_items: frozenset[str] = frozenset()
     paid: Sequence[Paid] = ()
     held: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (stream, category)
+    # Money out matched to the plan that what is held cannot pay for, as posting the spending
+    # finds it (statements.selectors.unposted_overspends): line id -> pence held in its
+    # category when its turn came.
+    overspent: Mapping[int, int] = field(default_factory=dict)
     policy: Policy = Policy()
 
     def lines_to_date(self) -> list[Line]:
@@ -398,27 +402,22 @@ def no_spending(facts: Facts) -> list[Candidate]:
 
 
 def category_overspent(facts: Facts) -> list[Candidate]:
-    """Spending matched to a category of the plan that is more than is held for that category.
-    Lines are taken in the order they were booked, as the spending is posted: those already
-    posted have used what they used; each line not yet posted uses what is left, and one that
-    is more than is left is flagged (and stays unposted)."""
-    left = dict(facts.held)
+    """Spending matched to a category of the plan that is more than is held for it. Posting
+    the spending to the ledger takes each category's lines in the order they were booked and
+    leaves unposted a line that is more than is left when its turn comes; those lines are
+    flagged, with what they are over by."""
     found = []
     for line in facts.lines_to_date():
-        if line.match != Match.PLANNED or not line.money_out or line.posted or not line.category:
+        if line.id not in facts.overspent or not line.money_out:
             continue
-        key = (line.stream, line.category)
-        available = left.get(key, 0)
-        if line.amount <= available:
-            left[key] = available - line.amount
-            continue
-        what = line.category_label or line.category.replace("_", " ")
+        available = facts.overspent[line.id]
+        what = line.category_label or line.category.replace("_", " ") or "its category"
         found.append(
             Candidate(
                 Code.CATEGORY_OVERSPENT,
                 Severity.MEDIUM,
                 f"{format_pence(line.amount)} paid to {line.where} on {_day(line.booked_on)} "
-                f"is for {what.lower()}, but only {format_pence(available)} of the budget is "
+                f"is for {what.lower()}, but only {format_pence(available)} of the budget was "
                 f"held for it: {format_pence(line.amount - available)} more than the plan "
                 "gives so far. It may be paid for from another part of the budget, or the plan "
                 f"may need to change. {NEXT_STEP}",
