@@ -17,7 +17,7 @@ from openphb.budgets.selectors import budget_open
 from openphb.monitoring.selectors import flags_of_budget
 from openphb.recovery.models import Notice
 from openphb.recovery.selectors import notices_of_budget, outstanding, reference_of
-from openphb.statements.selectors import monthly_statement
+from openphb.statements.selectors import monthly_statement, statement_months
 from openphb.statements.statement import Month
 
 from .planning import require
@@ -122,11 +122,15 @@ class StatementOut(Schema):
 
 @router.get("/{budget_id}/statement", response=StatementOut)
 def get_statement(request: HttpRequest, budget_id: int, month: str = "") -> dict[str, object]:
-    """The statement for `month` (YYYY-MM; this month when left out). A month outside the
+    """The statement for `month` (YYYY-MM; when left out, this month, or the budget's last
+    month if it has ended, or its first if it has not started). A month outside the
     budget's is refused (422) naming the months there are."""
     user = require(request, Capability.VIEW_OWN_RECORD, Capability.MONITOR_SPENDING)
     chosen = Month.parse(month) if month else Month.of(timezone.localdate())
     budget = budget_open(actor=Actor.from_request(request), user=user, pk=budget_id)
+    if not month:  # this month, or the budget's nearest to it
+        first, last = statement_months(budget=budget)
+        chosen = min(max(chosen, first), last)
     statement = monthly_statement(budget=budget, month=chosen)
     return {
         "budget_id": budget.pk,

@@ -243,3 +243,21 @@ def test_the_api_refuses_a_bad_month_and_hides_other_budgets(client, holder, ana
     assert client.get(f"/api/v1/budgets/{someone.budget.pk}/statement", **auth).status_code == 404
     refused = client.get(f"/api/v1/budgets/{world.budget.pk}/statement", **bearer(analyst))
     assert refused.status_code == 403
+
+
+def test_an_ended_budget_opens_on_its_last_month(client, holder, person, icb):
+    stream = factories.funding_stream(
+        code="old-dp", name="An earlier stream", starts_on=datetime.date(2020, 4, 1)
+    )
+    factories.allocation(stream=stream, commissioner=icb, amount=1_000_000)
+    old = factories.budget(
+        patient=person,
+        commissioner=icb,
+        stream=stream,
+        starts_on=datetime.date(2023, 4, 1),
+        ends_on=datetime.date(2024, 3, 31),
+    )
+    client.force_login(holder)
+    assert "Statement for March 2024" in text_of(client.get(page(old)))
+    body = client.get(f"/api/v1/budgets/{old.pk}/statement", **bearer(holder)).json()
+    assert body["month"] == "2024-03"

@@ -98,8 +98,8 @@ def _context(request: HttpRequest, pk: int) -> dict[str, Any]:
     }
     try:
         month = _month(request)
-        if month > last and "month" not in request.GET:
-            month = last  # the budget ended: its last month
+        if "month" not in request.GET:  # this month, or the budget's nearest to it
+            month = min(max(month, first), last)
         statement: MonthlyStatement = monthly_statement(budget=budget, month=month)
     except ValidationError as error:
         context["error"] = " ".join(error.messages)
