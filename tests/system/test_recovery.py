@@ -153,7 +153,8 @@ def test_a_notice_for_unused_money_is_issued_reconsidered_and_reduced(
     sign_in(commissioner)
     page.goto("/")
     assert_accessible(page)
-    main_menu(page, "Recovery")
+    page.get_by_role("link", name="Repayment notices").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Repayment notices")
     waiting = page.get_by_role(
         "table", name="Reconsiderations waiting for a decision, oldest first"
     )

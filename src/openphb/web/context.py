@@ -33,7 +33,7 @@ def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Payments", reverse("web:payment-runs")))
     if user.can(Capability.MONITOR_SPENDING):
         items.append(("Flags", reverse("web:flag-list")))
-    if user.can(Capability.RECOVER_MONEY) or user.can(Capability.DECIDE_RECOVERY):
+    if user.can(Capability.RECOVER_MONEY):
         items.append(("Recovery", reverse("web:recovery-notices")))
     if user.can(Capability.MANAGE_CATALOGUE):
         items.append(("Catalogue", reverse("web:catalogue-home")))

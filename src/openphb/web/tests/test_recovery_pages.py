@@ -351,3 +351,16 @@ def test_an_open_reconsideration_has_no_decision_letter(client, holder, commissi
     client.force_login(commissioner)
     assert client.get(reverse("web:recovery-decision-letter", args=[asked.pk])).status_code == 404
     assert Reconsideration.objects.get().verdict == "open"
+
+
+def test_staff_find_the_notices_from_home_and_those_who_recover_from_the_menu(
+    client, coordinator, commissioner
+):
+    client.force_login(coordinator)
+    home = client.get(reverse("web:home")).content.decode()
+    assert 'href="/recovery/"' in home
+    assert re.search(r'<a[^>]*href="/recovery/"[^>]*>\s*Recovery', home)
+    client.force_login(commissioner)
+    home = client.get(reverse("web:home")).content.decode()
+    assert "Repayment notices" in home
+    assert not re.search(r'<a[^>]*href="/recovery/"[^>]*>\s*Recovery', home)
