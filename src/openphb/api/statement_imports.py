@@ -14,6 +14,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from openphb.accounts.roles import Capability
 from openphb.audit.services import Actor
+from openphb.monitoring.jobs import statement_follow_up_request
 from openphb.statements.importing import StatementRefused, statement_import
 from openphb.statements.models import StatementImport
 from openphb.statements.selectors import (
@@ -132,5 +133,9 @@ def import_create(
             request, {"detail": detail, "problems": refused.total}, status=422
         )
     del user
+    if not result.already_imported:
+        statement_follow_up_request(
+            actor=Actor.from_request(request), statement_import=result.statement_import
+        )
     status = 200 if result.already_imported else 201
     return Status(status, _detail(result.statement_import, already=result.already_imported))

@@ -86,3 +86,19 @@ def test_imports_are_seen_by_who_made_them_and_by_staff_of_the_budgets_commissio
 def test_a_coordinator_gets_a_403_and_no_token_a_401(client, coordinator):
     assert upload(client, coordinator, GOOD).status_code == 403
     assert client.get(URL).status_code == 401
+
+
+def test_after_the_upload_the_spending_is_posted_and_the_budget_checked_in_the_background(
+    client, icb, finance, finance2, originator, django_capture_on_commit_callbacks
+):
+    from openphb.monitoring.models import Code, Flag
+    from openphb.statements.tests.world import pay_everyone
+
+    budget = paid_budget(commissioner=icb, finance=finance, finance2=finance2)
+    pay_everyone(commissioner=icb, finance=finance, finance2=finance2)
+    data = bank_file(
+        row(budget.account_number, -39_900, counterparty="CURRYS PC WORLD", reference="T1")
+    ).getvalue()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload(client, finance, data).status_code == 201
+    assert list(Flag.objects.values_list("budget_id", "code")) == [(budget.pk, Code.NOT_IN_PLAN)]

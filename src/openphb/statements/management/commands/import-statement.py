@@ -7,6 +7,8 @@ Refuses the whole file if a row cannot be read (listing the first problems with 
 numbers), unless --skip-invalid, when the valid rows are imported and the rest written to
 --rejects (line, reason, raw). A file imported before adds nothing. Shows a progress bar while
 reading; then prints what was read, added, already known and rejected, and how lines matched.
+Then it posts the matched spending to the ledger and checks the budgets the file touched for
+flags (`monitoring.jobs.statement_follow_up`), printing the new flags by code.
 """
 
 import sys
@@ -20,6 +22,7 @@ from tqdm import tqdm
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.audit.services import Actor
+from openphb.monitoring.jobs import statement_follow_up
 from openphb.statements.importing import StatementRefused, statement_import
 from openphb.statements.models import Format, Match
 
@@ -84,3 +87,8 @@ class Command(BaseCommand):
             f"{result.matched.get(value, 0):,} {value.replace('_', ' ')}" for value in Match.values
         )
         self.stdout.write(f"Matched: {matched}.")
+        follow_up = statement_follow_up(actor=actor, statement_import=imported)
+        self.stdout.write(f"Then: {follow_up.describe()}.")
+        for line in follow_up.flags.lines():
+            if not line.endswith(": 0"):
+                self.stdout.write(f"  {line}")
