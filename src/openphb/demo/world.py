@@ -42,6 +42,7 @@ from . import payments as demo_payments
 from . import planning as demo_planning
 from . import population
 from . import programmes as demo_programmes
+from . import statements as demo_statements
 from .models import DemoWorld
 
 DATA = Path(__file__).parent / "data"
@@ -452,6 +453,7 @@ def build(
     demo_money.build(orgs=orgs, seed=seed, say=say)
     demo_planning.build(orgs=orgs, seed=seed, say=say)
     demo_payments.build(orgs=orgs, seed=seed, say=say)
+    demo_statements.build(orgs=orgs, seed=seed, say=say)
     with transaction.atomic():
         world, _ = DemoWorld.objects.get_or_create(defaults={"seed": seed, "patients": patients})
         if patients > world.patients:
