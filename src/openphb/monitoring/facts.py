@@ -176,9 +176,11 @@ def _paid(budget_ids: list[int], on: datetime.date) -> dict[int, list[rules.Paid
         status=Payment.Status.PAID,
         period_start__lte=on,
         period_start__gt=on - PAYMENTS_LOOK_BACK,
-    ).values_list("budget_id", "period_start", "period_end", "amount_due")
-    for budget_id, start, end, due in rows:
-        found[budget_id].append(rules.Paid(start, end, due))
+    ).values_list("budget_id", "period_start", "period_end", "amount_due", "budget__ends_on")
+    for budget_id, start, end, due, budget_ends in rows:
+        # The last period of a budget is paid only to the budget's end (pro rata): its rate
+        # is what was due over the days it paid for, not over the whole period.
+        found[budget_id].append(rules.Paid(start, min(end, budget_ends), due))
     return found
 
 

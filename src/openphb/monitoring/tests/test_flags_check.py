@@ -254,3 +254,20 @@ def test_checking_many_budgets_reads_the_same_number_of_times_as_checking_one(ic
         result = flags_check(actor=SYSTEM, on=TODAY)
     assert result.total == 6
     assert len(seven.captured_queries) == len(one.captured_queries)
+
+
+def test_the_last_part_period_of_a_budget_counts_at_its_own_rate_not_spread_over_the_period(
+    budget,
+):
+    # The budget ends 165 days on; its last payment covers the days up to then only, though
+    # the period it falls in runs on for four weeks: £10.00 for 1 day is £304.38 a month, not
+    # £10.00 over 28 days (£10.87 a month, which would make almost any balance look large).
+    last = budget.ends_on
+    paid(budget, 1_000, last, last + datetime.timedelta(days=27))
+    hold(budget, 80_000)  # under 3 months of £304.38
+    result = flags_check(actor=SYSTEM, on=last)
+    assert result.raised[Code.ACCUMULATING] == 0
+    hold(budget, 20_000, on=last)
+    flags_check(actor=SYSTEM, on=last + datetime.timedelta(days=31))  # the next month's check
+    flag = Flag.objects.get(code=Code.ACCUMULATING)
+    assert "3 x £304.38 = £913.14" in flag.explanation
