@@ -22,6 +22,7 @@ from .views import (
     plans,
     programmes,
     recovery,
+    statement_imports,
     statement_rules,
 )
 
@@ -266,6 +267,23 @@ urlpatterns = [
     path("monitoring/", monitoring.flag_list, name="flag-list"),
     path("monitoring/flags/<int:pk>/", monitoring.flag_detail, name="flag-detail"),
     path("monitoring/policy/", monitoring.policy, name="monitoring-policy"),
+    # Statements: imports (upload, list, an import and its rejects) ---------------------------
+    path("statements/imports/", statement_imports.import_list, name="statement-imports"),
+    path(
+        "statements/imports/upload/",
+        statement_imports.import_upload,
+        name="statement-import-upload",
+    ),
+    path(
+        "statements/imports/<int:pk>/",
+        statement_imports.import_detail,
+        name="statement-import",
+    ),
+    path(
+        "statements/imports/<int:pk>/rejects.csv",
+        statement_imports.import_rejects_csv,
+        name="statement-import-rejects",
+    ),
     # Statements: the commissioner's matching rules --------------------------------------------
     path("statements/rules/", statement_rules.rule_list, name="statement-rules"),
     path("statements/rules/add/", statement_rules.rule_add, name="statement-rule-add"),
