@@ -273,7 +273,7 @@ def test_the_same_file_again_says_it_was_already_imported_and_links_to_it(client
     assert StatementLine.objects.count() == 1
 
 
-def test_the_same_file_imported_elsewhere_is_not_linked_to(client, finance, other_icb):
+def test_the_same_file_imported_elsewhere_is_not_linked_to_nor_named(client, finance, other_icb):
     data = bank_file(row("12345678", -1_250, reference="A")).getvalue()
     elsewhere = factories.user(role="finance_officer", organisations=(other_icb,))
     statement_import(
@@ -282,8 +282,9 @@ def test_the_same_file_imported_elsewhere_is_not_linked_to(client, finance, othe
     client.force_login(finance)
     response = upload(client, data)
     text = text_of(response)
-    assert "theirs.csv was already imported on" in text
+    assert "This file was already imported: it is the same file, so nothing was added." in text
     assert "so it is not listed for you" in text
+    assert "theirs.csv" not in text  # nor who imported it, nor when
     assert "already-imported" not in response.content.decode()
 
 

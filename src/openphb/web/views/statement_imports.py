@@ -152,8 +152,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def _already_imported(
     request: HttpRequest, context: dict[str, object], result: ImportResult
 ) -> HttpResponse:
-    """The same bytes were imported before (by anyone): nothing was added. A link to that
-    import only for those who may see it."""
+    """The same bytes were imported before (by anyone): nothing was added. That import is
+    named and linked to only for those who may see it."""
     known = result.statement_import
     visible = imports_visible_to(user=signed_in(request)).filter(pk=known.pk).exists()
     context.update(already=known, already_visible=visible)
