@@ -4,7 +4,6 @@ from .views import (
     assessments,
     auth,
     budget_statements,
-    budget_statements,
     budgets,
     catalogue,
     enrolments,
@@ -131,16 +130,6 @@ urlpatterns = [
     path("assessments/<int:pk>/share/", assessments.assessment_share, name="assessment-share"),
     path("my-budget/", budgets.my_budgets, name="my-budget"),
     path("budgets/<int:pk>/", budgets.budget_detail, name="budget-detail"),
-    path(
-        "budgets/<int:pk>/statement/",
-        budget_statements.budget_statement,
-        name="budget-statement",
-    ),
-    path(
-        "budgets/<int:pk>/statement.pdf",
-        budget_statements.budget_statement_pdf,
-        name="budget-statement-pdf",
-    ),
     path(
         "budgets/<int:pk>/statement/",
         budget_statements.budget_statement,
