@@ -9,6 +9,7 @@ import datetime
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -98,7 +99,8 @@ def import_detail(request: HttpRequest, import_id: int):
 @router.post(
     "",
     response={201: ImportDetail, 200: ImportDetail},
-    summary="Import a statement file (multipart); the same file again is a 200 adding nothing",
+    summary="Import a statement file (multipart); the same file again is a 200 adding nothing "
+    "(a 409 if the import it was is one you may not see)",
 )
 def import_create(
     request: HttpRequest,
@@ -132,7 +134,15 @@ def import_create(
         return api.create_response(
             request, {"detail": detail, "problems": refused.total}, status=422
         )
-    del user
+    if result.already_imported and not (
+        imports_visible_to(user=user).filter(pk=result.statement_import.pk).exists()
+    ):
+        # Say no more than that: whose it was, and its rows, are another organisation's.
+        raise HttpError(
+            409,
+            "This file was imported before, by someone whose imports you cannot see; "
+            "nothing was added.",
+        )
     if not result.already_imported:
         statement_follow_up_request(
             actor=Actor.from_request(request), statement_import=result.statement_import

@@ -74,13 +74,20 @@ def test_imports_are_seen_by_who_made_them_and_by_staff_of_the_budgets_commissio
     client, icb, other_icb, finance, finance2
 ):
     budget = paid_budget(commissioner=icb, finance=finance, finance2=finance2)
-    made = upload(client, finance, bank_file(row(budget.account_number, -100)).getvalue()).json()
+    data = bank_file(row(budget.account_number, -100)).getvalue()
+    made = upload(client, finance, data).json()
     colleague = factories.user(role="commissioner", organisations=(icb,))
     elsewhere = factories.user(role="finance_officer", organisations=(other_icb,))
     assert [i["id"] for i in client.get(URL, **bearer(colleague)).json()["items"]] == [made["id"]]
     assert client.get(URL, **bearer(elsewhere)).json()["items"] == []
     assert client.get(f"{URL}/{made['id']}", **bearer(elsewhere)).status_code == 404
     assert client.get(f"{URL}/{made['id']}", **bearer(colleague)).status_code == 200
+    again = upload(client, elsewhere, data)
+    assert again.status_code == 409  # nothing of another organisation's import is given away
+    assert again.json() == {
+        "detail": "This file was imported before, by someone whose imports you cannot see; "
+        "nothing was added."
+    }
 
 
 def test_a_coordinator_gets_a_403_and_no_token_a_401(client, coordinator):
