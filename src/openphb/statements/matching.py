@@ -92,6 +92,23 @@ def match_again(
     return again
 
 
+def match_new_accounts() -> int:
+    """Match again the lines of accounts that no verified direct payment paid into when they
+    were imported but one does now (bank details verified since), with the other lines of
+    those budgets not yet posted. Run daily by `phb monitor`. Returns how many lines were
+    matched again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT s.budget_id FROM statements_statementline l "
+            "JOIN payments_bankdetails bd ON bd.sort_code = l.sort_code "
+            "AND bd.account_number = l.account_number AND bd.status = 'verified' "
+            "JOIN payments_directpaymentsetup s ON s.id = bd.setup_id "
+            "WHERE l.\"match\" = 'no_account'"
+        )
+        budget_ids = sorted(row[0] for row in cursor.fetchall())
+    return match_again(budget_ids=budget_ids) if budget_ids else 0
+
+
 # --- the steps -----------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from openphb.audit.services import Actor, audit_record
 from openphb.budgets.models import Category
 from openphb.organisations.models import COMMISSIONER_KINDS, Organisation
 
+from .matching import match_again
 from .models import MatchRule, RuleField
 
 MCC_PATTERN = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
@@ -119,20 +120,22 @@ def rule_add(
         if existing is None:
             raise
         raise ValidationError({"pattern": _duplicate_message(existing)}) from None
+    again = match_again(commissioner=commissioner)
     audit_record(
         actor=actor,
         action="statement.rule_added",
         target=rule,
         summary=f"{commissioner.name}: {rule.get_field_display().lower()} '{pattern}' is "
-        f"{rule.get_category_display().lower()}",
+        f"{rule.get_category_display().lower()}; {again:,} line(s) not yet posted matched again",
     )
     return rule
 
 
 @transaction.atomic
 def rule_deactivate(*, actor: Actor, rule: MatchRule, reason: str) -> MatchRule:
-    """Stop using a rule, saying why. Lines it matched keep their match; new lines are matched
-    without it. The reason is kept in the audit log."""
+    """Stop using a rule, saying why. The commissioner's lines not yet posted to the ledger are
+    matched again without it; spending already posted keeps its match. The reason is kept in
+    the audit log."""
     rule = MatchRule.objects.select_for_update().select_related("commissioner").get(pk=rule.pk)
     reason = " ".join(reason.split())
     if not reason:
@@ -144,6 +147,7 @@ def rule_deactivate(*, actor: Actor, rule: MatchRule, reason: str) -> MatchRule:
     _check_acts_for(actor, rule.commissioner)
     rule.active = False
     rule.save(update_fields=["active"])
+    match_again(commissioner=rule.commissioner)
     audit_record(
         actor=actor,
         action="statement.rule_deactivated",

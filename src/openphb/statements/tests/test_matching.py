@@ -188,3 +188,36 @@ def test_lines_of_an_account_verified_later_are_matched_again_to_its_budget(icb,
     assert match_again(budget_ids=[budget.pk]) == 1
     line = StatementLine.objects.get()
     assert (line.match, line.budget) == (Match.NOT_IN_PLAN, budget)
+
+
+def test_the_daily_check_matches_the_lines_of_accounts_verified_since(icb, finance, finance2):
+    from openphb.payments import services
+    from openphb.payments.models import BankDetails
+    from openphb.statements.matching import match_new_accounts
+
+    budget = paid_budget(commissioner=icb, finance=finance, finance2=finance2, verified=False)
+    stranger = imported(finance, row(budget.account_number, -100), row("99990000", -200))
+    assert stranger.statement_import.lines_added == 2
+    assert match_new_accounts() == 0  # nothing verified yet
+    details = BankDetails.objects.get(setup__budget=budget)
+    services.bank_details_decide(actor=Actor(user=finance2), details=details, verified=True)
+    assert match_new_accounts() == 1
+    ours = StatementLine.objects.get(account_number=budget.account_number)
+    assert (ours.match, ours.budget) == (Match.NOT_IN_PLAN, budget)
+    assert StatementLine.objects.get(account_number="99990000").match == Match.NO_ACCOUNT
+
+
+def test_adding_a_rule_matches_the_commissioners_lines_not_yet_posted_again(icb, finance, budget):
+    from openphb.statements.services import rule_add
+
+    imported(finance, row(budget.account_number, -1_500, counterparty="Town Leisure Centre"))
+    assert StatementLine.objects.get().match == Match.NOT_IN_PLAN
+    rule_add(
+        actor=Actor(user=finance),
+        commissioner=icb,
+        field="counterparty",
+        pattern="leisure",
+        category="activities",
+    )
+    line = StatementLine.objects.get()
+    assert (line.match, line.line.category) == (Match.PLANNED, "activities")

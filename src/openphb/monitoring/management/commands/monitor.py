@@ -1,5 +1,7 @@
 """phb monitor: check how direct payments are being used and raise the flags found. Run it
-daily (cron or a scheduler), after the day's statements are imported.
+daily (cron or a scheduler), after the day's statements are imported. First the lines of
+accounts whose bank details were verified after they came are matched again, and spending
+matched to plans and not yet posted is posted; then the budgets are checked.
 
     phb monitor [--on YYYY-MM-DD] [--commissioner ODS] --as USERNAME|system
 
@@ -19,8 +21,11 @@ from django.utils import timezone
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.audit.services import Actor
-from openphb.monitoring.services import flags_check
+from openphb.budgets.models import Budget
+from openphb.monitoring.services import check_acts_for, flags_check
 from openphb.organisations.models import Organisation
+from openphb.statements.matching import match_new_accounts
+from openphb.statements.spending import spending_post
 
 SYSTEM = "system"
 
@@ -66,9 +71,24 @@ class Command(BaseCommand):
                 raise CommandError(f"No commissioning organisation has the ODS code {code!r}.")
         actor = _actor(options["username"])
         try:
+            if commissioner is not None:
+                check_acts_for(actor, commissioner, on)
+            again = match_new_accounts()
+            spending = spending_post(
+                actor=actor,
+                budget_ids=None
+                if commissioner is None
+                else list(
+                    Budget.objects.filter(commissioner=commissioner).values_list("pk", flat=True)
+                ),
+            )
             result = flags_check(actor=actor, on=on, commissioner=commissioner)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
+        self.stdout.write(
+            f"Matched {again:,} statement line(s) again (accounts verified since they came); "
+            f"{spending.describe()}."
+        )
         whose = f" of {commissioner.name}" if commissioner else ""
         self.stdout.write(
             f"Checked {result.budgets:,} budget(s){whose} paid by direct payment as of "
