@@ -66,6 +66,20 @@ def test_the_worklist_filters_by_severity_code_and_status(client, finance, flags
     assert "No flags match these filters." in text
 
 
+def test_the_worklist_filters_start_at_any_and_sent_as_they_are_show_every_flag(
+    client, coordinator, flags
+):
+    client.force_login(coordinator)
+    page = client.get(reverse("web:flag-list")).content.decode()
+    for blank in ("Any status", "Any severity", "Anything"):
+        # The first option, chosen when nothing else is: not the first status, severity or kind.
+        assert re.search(rf'<select[^>]*>\s*<option value=""\s*>{blank}</option>', page)
+    sent_as_they_are = {"status": "", "severity": "", "code": ""}
+    text = text_of(client.get(reverse("web:flag-list"), sent_as_they_are))
+    assert "Lucky Bets" in text
+    assert "Argos" in text
+
+
 def test_the_worklist_is_in_the_navigation_of_those_who_monitor_spending(client, coordinator):
     client.force_login(coordinator)
     assert 'href="/monitoring/"' in client.get(reverse("web:home")).content.decode()
