@@ -23,6 +23,15 @@ def date(
     return value.strftime(fmt)
 
 
+def month(value: str | None) -> str:
+    """A month kept as YYYY-MM (a flag's period) as people write it: 2026-12 is December 2026;
+    anything else as it is."""
+    try:
+        return datetime.date.fromisoformat(f"{value}-01").strftime("%B %Y")
+    except (TypeError, ValueError):
+        return value or ""
+
+
 def nhs_number(value: str | None) -> str:
     return format_nhs_number(value or "")
 
@@ -105,6 +114,7 @@ ALL: dict[str, Callable[..., Any]] = {
     "stage_action": stage_action,
     "move_reason": move_reason,
     "date": date,
+    "month": month,
     "nhs_number": nhs_number,
     "setting_label": setting_label,
     "restriction_label": restriction_label,

@@ -113,6 +113,20 @@ def test_a_flag_page_explains_it_and_shows_the_transaction_and_who_it_is_about(
     assert AuditEvent.objects.filter(action="flag.viewed", patient_id=budget.patient_id).exists()
 
 
+def test_a_flag_about_a_month_names_the_month_in_the_worklist_and_on_its_page(
+    client, coordinator, budget
+):
+    line(budget, amount=15_000, booked_on=DAY, kind="cash", counterparty="Cash machine")
+    flags_check(actor=SYSTEM, on=TODAY)
+    cash = Flag.objects.get(code=Code.CASH_ABOVE_POLICY)
+    client.force_login(coordinator)
+    month = f"{DAY:%B %Y}"
+    assert month in text_of(client.get(reverse("web:flag-list")))
+    page = text_of(client.get(reverse("web:flag-detail", args=[cash.pk])))
+    assert f"About the month {month}" in page
+    assert cash.period not in page  # not as YYYY-MM
+
+
 def test_resolving_a_flag_needs_a_note_and_keeps_what_was_chosen(client, coordinator, gambling):
     client.force_login(coordinator)
     url = reverse("web:flag-detail", args=[gambling.pk])
