@@ -1,0 +1,40 @@
+"""The monthly statement as a PDF letter: what the letter says, read from the page the PDF is
+made of (the same context the PDF view renders)."""
+
+import re
+
+import pytest
+from django.template.loader import get_template
+from django.test import RequestFactory
+
+from openphb.statements.statement import Month
+from openphb.statements.tests.world_spending import TODAY, funded_budget, paid_in, spent
+from openphb.web.views.budget_statements import _context
+
+pytestmark = pytest.mark.django_db
+
+FIRST = TODAY.replace(day=1)
+FOOTNOTE = "* Worked out by us: the bank did not give a balance for this transaction."
+
+
+def letter_of(budget, user) -> str:
+    request = RequestFactory().get("/", {"month": str(Month.of(TODAY))})
+    request.user = user
+    context = _context(request, budget.pk)
+    page = get_template("letters/monthly_statement.html").render(
+        {**context, "organisation": budget.commissioner}
+    )
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_letter_says_a_balance_was_worked_out_only_when_one_was(icb, person, coordinator):
+    world = funded_budget(commissioner=icb, patient=person)
+    paid_in(world.budget, 30_000, FIRST, balance_after=80_000)
+    letter = letter_of(world.budget, coordinator)
+    assert "£800.00" in letter  # the bank's balance, no star
+    assert FOOTNOTE not in letter
+
+    spent(world.care, 12_000, FIRST, merchant="Jo's Care Agency")  # no balance from the bank
+    letter = letter_of(world.budget, coordinator)
+    assert "£680.00*" in letter
+    assert FOOTNOTE in letter
