@@ -198,6 +198,38 @@ def test_a_coordinator_issues_a_notice_from_a_flag_with_what_it_suggests(
     assert "Issued, by" in text_of(page)
 
 
+def test_a_notice_page_names_who_issued_it_and_links_to_its_flag(client, coordinator, budget):
+    flag = Flag.objects.create(
+        budget=budget,
+        code="accumulating",
+        severity="medium",
+        explanation="£3,000 is in the account: more than three months of payments.",
+        period=f"{TODAY:%Y-%m}",
+        amount=100_000,
+        found_on=TODAY,
+    )
+    notice = notice_issue(
+        actor=Actor(user=coordinator),
+        budget=budget,
+        flag=flag,
+        ground="unused",
+        reasons="£3,000 has built up over three months.",
+        amount=100_000,
+        deadline=DEADLINE,
+        method="repayment",
+        payer_kind="person",
+        payer_name="Sam Adeyemi",
+        on=TODAY,
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("web:recovery-notice", args=[notice.pk]))
+    text = text_of(page)
+    assert f"Issued {shown(TODAY)} by {coordinator.display_name}" in text
+    assert f"by {coordinator.username} " not in text
+    assert f'href="{reverse("web:flag-detail", args=[flag.pk])}"' in page.content.decode()
+    assert "Unused money building up : £3,000 is in the account" in text  # a link, then text
+
+
 def test_a_budget_page_lists_its_notices_and_links_to_issue_one(client, coordinator, notice):
     client.force_login(coordinator)
     page = text_of(client.get(reverse("web:budget-detail", args=[notice.budget_id])))
