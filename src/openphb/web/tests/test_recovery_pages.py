@@ -198,6 +198,40 @@ def test_a_coordinator_issues_a_notice_from_a_flag_with_what_it_suggests(
     assert "Issued, by" in text_of(page)
 
 
+def test_a_second_notice_about_a_flag_suggests_no_more_than_is_left_and_names_the_first(
+    client, coordinator, budget
+):
+    flag = Flag.objects.create(
+        budget=budget,
+        code="accumulating",
+        severity="medium",
+        explanation="£3,000 is in the account: more than three months of payments.",
+        period=f"{TODAY:%Y-%m}",
+        amount=250_000,
+        found_on=TODAY,
+    )
+    first = notice_issue(
+        actor=Actor(user=coordinator),
+        budget=budget,
+        flag=flag,
+        ground="unused",
+        reasons="Money has built up unused.",
+        amount=250_000,
+        deadline=DEADLINE,
+        method="repayment",
+        payer_kind="person",
+        payer_name="Sam Adeyemi",
+        on=TODAY,
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("web:recovery-notice-new") + f"?flag={flag.pk}")
+    assert inputs(page)["amount"] == "500.00"  # £3,000 held, £2,500 asked for already
+    text = text_of(page)
+    assert f"Notices already issued about this flag: PHB-R{first.pk:06d} for £2,500.00" in text
+    assert f'href="{reverse("web:flag-detail", args=[flag.pk])}"' in page.content.decode()
+    assert "Back to the flag" in text
+
+
 def test_a_notice_page_names_who_issued_it_and_links_to_its_flag(client, coordinator, budget):
     flag = Flag.objects.create(
         budget=budget,

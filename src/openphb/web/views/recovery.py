@@ -161,7 +161,9 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     ground = rules.GROUND_FOR_FLAG.get(flag.code, Ground.UNUSED) if flag else Ground.UNUSED
     limit = services.limit_for(budget=budget, ground=ground)
-    suggested = flag.amount if flag is not None and flag.amount else limit.pence
+    # The flag's amount, but never more than a notice may still ask for: other live notices
+    # (one already issued about this flag, say) come off what is held or paid.
+    suggested = min(flag.amount, limit.pence) if flag is not None and flag.amount else limit.pence
     payer_kind, payer_name = _payer(budget, ground, today)
     if payer_kind == PayerKind.ESTATE:
         ground = Ground.DEATH
@@ -186,6 +188,14 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         "or to ask for the notice to be reconsidered. Someone who did not issue it decides.",
     ]
     if flag is not None:
+        already = [
+            f"{reference_of(notice)} for {format_pence(notice.amount)}, issued "
+            f"{notice.issued_on:%-d %B %Y} ({notice.get_status_display().lower()})"
+            for notice in notices_of_budget(budget_id=budget.pk)
+            if notice.flag_id == flag.pk
+        ]
+        if already:
+            intro.insert(0, f"Notices already issued about this flag: {'; '.join(already)}.")
         intro.insert(
             0, f"About the flag: {flag.get_code_display()} (found {flag.found_on:%-d %B %Y})."
         )
@@ -206,7 +216,9 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         ),
         title="Issue a repayment notice",
         action="Issue the notice",
-        back=(reverse("web:budget-detail", args=[budget.pk]), "Back to the budget"),
+        back=(reverse("web:flag-detail", args=[flag.pk]), "Back to the flag")
+        if flag is not None
+        else (reverse("web:budget-detail", args=[budget.pk]), "Back to the budget"),
         caption=f"{budget.patient.full_name}, NHS number {budget.patient.nhs_number_display}",
         intro=intro,
         warning=True,
