@@ -430,3 +430,14 @@ def test_staff_find_the_notices_from_home_and_those_who_recover_from_the_menu(
     home = client.get(reverse("web:home")).content.decode()
     assert "Repayment notices" in home
     assert not re.search(r'<a[^>]*href="/recovery/"[^>]*>\s*Recovery', home)
+
+
+def test_the_worklist_tells_only_those_who_issue_notices_how_to_issue_one(
+    client, coordinator, commissioner, notice
+):
+    client.force_login(coordinator)
+    assert "Issue one from a budget's page" in text_of(client.get(reverse("web:recovery-notices")))
+    client.force_login(commissioner)
+    text = text_of(client.get(reverse("web:recovery-notices")))
+    assert "Issue one from a budget's page" not in text
+    assert "you decide when someone asks for one to be reconsidered" in text
