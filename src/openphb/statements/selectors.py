@@ -103,12 +103,12 @@ def monthly_statement(*, budget: Budget, month: Month) -> MonthlyStatement:
     budget's (see `statement_months`) is a ValidationError saying which months there are."""
     first, last = statement_months(budget=budget)
     if not first <= month <= last:
-        raise ValidationError(
-            {
-                "month": f"There is a statement for each month from {first.label} to "
-                f"{last.label}, not for {month.label}."
-            }
+        there_are = (
+            f"There is a statement only for {first.label}"
+            if first == last
+            else f"There is a statement for each month from {first.label} to {last.label}"
         )
+        raise ValidationError({"month": f"{there_are}, not for {month.label}."})
     own = StatementLine.objects.filter(budget=budget)
     earlier = own.filter(booked_on__lt=month.first)
     anchor = (
