@@ -2,6 +2,7 @@
 a payment through the form showing in the figures."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -402,6 +403,17 @@ def test_the_holder_reads_how_much_is_left_in_plain_english(client, holder, budg
     assert "<svg" in body
     assert 'id="budget-table"' in body
     assert "Record a payment" not in body
+
+
+def test_the_holders_history_table_scrolls_by_itself_on_a_narrow_screen(client, holder, budget):
+    client.force_login(holder)
+    body = client.get(reverse("web:budget-detail", args=[budget.pk])).content.decode()
+    # Four columns of long words pushed the whole page wider than a phone.
+    assert re.search(
+        r'<div class="openphb-scroll" role="region" aria-label="What has happened to the money"'
+        r' tabindex="0">\s*<table class="nhsuk-table" id="history-table">',
+        body,
+    )
 
 
 def test_a_holder_sees_only_their_own_budget(client, holder, budget, elsewhere_budget):
