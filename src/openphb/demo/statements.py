@@ -47,6 +47,7 @@ from openphb.organisations.models import Organisation
 from openphb.payments.models import AccountType, DirectPaymentSetup, Hold, HoldKind, Payment
 from openphb.recovery import services as recovery
 from openphb.recovery.models import Ground, Method, PayerKind
+from openphb.recovery.selectors import reference_of
 from openphb.registry.models import Carer
 from openphb.statements import services as statement_rules
 from openphb.statements.formats import format_pounds
@@ -158,7 +159,7 @@ def build(*, orgs: dict[str, Organisation], seed: int, say: Say) -> None:
     say(
         f"Statements: {len(imports)} files ({lines:,} transactions over "
         f"{len(accounts)} accounts, since their first payments) imported by finance and matched by "
-        f"{len(RULES)} rules a commissioner; spending posted to the ledger "
+        f"{len(RULES)} rules a commissioner set; spending posted to the ledger "
         f"({posted.describe()}); {checked.total} flags raised "
         f"({', '.join(f'{n} {code}' for code, n in sorted(checked.raised.items()))}); "
         f"{notices}."
@@ -422,7 +423,7 @@ def _follow_up(stories: Stories, *, coordinator: Actor, today: datetime.date) ->
             monitoring.flag_resolve(
                 actor=coordinator,
                 flag=flag,
-                note=f"Repayment notice PHB-R{notice.pk} issued for the betting purchase; "
+                note=f"Repayment notice {reference_of(notice)} issued for the betting purchase; "
                 "spoke to the card holder, who says it will not happen again.",
             )
             done.append("a repayment notice for a betting purchase")
@@ -461,4 +462,4 @@ def _follow_up(stories: Stories, *, coordinator: Actor, today: datetime.date) ->
                 on=today,
             )
             done.append("one for unused money, to be offset")
-    return " and ".join(done) + " issued by coordinator" if done else "no notices"
+    return "coordinator issued " + " and ".join(done) if done else "no notices"
