@@ -56,11 +56,11 @@ def facts_for(*, budget_ids: list[int], on: datetime.date) -> dict[int, tuple[in
     """Each budget's commissioner id and facts as at `on`."""
     budgets = list(
         Budget.objects.filter(pk__in=budget_ids).values_list(
-            "pk", "commissioner_id", "patient_id", "patient__date_of_death"
+            "pk", "commissioner_id", "patient_id", "patient__date_of_death", "ends_on"
         )
     )
-    patient_ids = {patient_id for _, _, patient_id, _ in budgets}
-    policies = policies_on(commissioner_ids={c for _, c, _, _ in budgets}, on=on)
+    patient_ids = {patient_id for _, _, patient_id, _, _ in budgets}
+    policies = policies_on(commissioner_ids={c for _, c, _, _, _ in budgets}, on=on)
     lines = _lines(budget_ids, on)
     people = _people(patient_ids)
     payee_items = _family_payee_items(budget_ids)
@@ -83,9 +83,10 @@ def facts_for(*, budget_ids: list[int], on: datetime.date) -> dict[int, tuple[in
                 held=held.get(pk, {}),
                 overspent=overspent.get(pk, {}),
                 policy=policies[commissioner_id],
+                budget_ends_on=ends_on,
             ),
         )
-        for pk, commissioner_id, patient_id, died in budgets
+        for pk, commissioner_id, patient_id, died, ends_on in budgets
     }
 
 

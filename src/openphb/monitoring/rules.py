@@ -33,7 +33,7 @@ CASH_MCC = "6011"  # cash from a cash machine
 NOT_IN_PLAN_MEDIUM_FROM = 10_000
 DAYS_IN_A_MONTH = 365.25 / 12
 
-NEXT_STEP = "Your care coordinator will look at this and may contact you about it."
+NEXT_STEP = "The care coordinator will look at this and may get in touch with the person about it."
 
 # The severities each code is raised with (docs/monitoring.md lists the same).
 SEVERITIES: Mapping[str, tuple[str, ...]] = {
@@ -145,6 +145,7 @@ class Facts:
     # category when its turn came.
     overspent: Mapping[int, int] = field(default_factory=dict)
     policy: Policy = Policy()
+    budget_ends_on: datetime.date | None = None
 
     def lines_to_date(self) -> list[Line]:
         return sorted((x for x in self.lines if x.booked_on <= self.on), key=_in_order)
@@ -256,7 +257,7 @@ def not_in_plan(facts: Facts, *, explained: Iterable[int] = ()) -> list[Candidat
                 Severity.MEDIUM if line.amount >= NOT_IN_PLAN_MEDIUM_FROM else Severity.LOW,
                 f"{format_pence(line.amount)} paid to {line.where} on {_day(line.booked_on)} "
                 "does not match anything in the care plan. The budget should pay only for what "
-                "the plan agrees. It may be something the plan covers under another name: "
+                "the plan agrees. It may be something the plan covers under another name. "
                 f"{NEXT_STEP}",
                 line.amount,
                 line_id=line.id,
@@ -342,7 +343,26 @@ def monthly_payment(paid: Sequence[Paid], on: datetime.date) -> int:
 
 
 def accumulating(facts: Facts) -> list[Candidate]:
-    """More held, unspent, than the policy's number of months of payments: one flag a month."""
+    """More held, unspent, than the policy's number of months of payments: one flag a month.
+    After the budget has ended, anything still held is unused: one flag for the budget."""
+    ended = facts.budget_ends_on
+    if ended is not None and ended < facts.on:
+        held = sum(facts.held.values())
+        if held <= 0:
+            return []
+        return [
+            Candidate(
+                Code.ACCUMULATING,
+                Severity.MEDIUM,
+                f"The budget ended on {_day(ended)}, and on {_day(facts.on)} "
+                f"{format_pence(held)} paid into the account was still unspent. No more "
+                "payments will be made from this budget, so the money is not needed for it "
+                "any more. The care coordinator will talk it through; it may have to be paid "
+                "back.",
+                held,
+                period=month_of(ended),
+            )
+        ]
     monthly = monthly_payment(facts.paid, facts.on)
     if monthly <= 0:
         return []

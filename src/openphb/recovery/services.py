@@ -93,6 +93,11 @@ def _offset_refusal(budget: Budget, setup: DirectPaymentSetup | None) -> str:
         return "The direct payment has stopped, so there are no payments to take it off."
     if budget.status != Budget.Status.ACTIVE or budget.patient.date_of_death is not None:
         return "No more payments will be made from this budget; ask for it to be repaid."
+    if budget.ends_on < _today():
+        return (
+            f"The budget ended on {budget.ends_on:%-d %B %Y}, so no more payments will be made "
+            "from it; ask for it to be repaid."
+        )
     return ""
 
 

@@ -268,6 +268,15 @@ def test_the_last_part_period_of_a_budget_counts_at_its_own_rate_not_spread_over
     result = flags_check(actor=SYSTEM, on=last)
     assert result.raised[Code.ACCUMULATING] == 0
     hold(budget, 20_000, on=last)
-    flags_check(actor=SYSTEM, on=last + datetime.timedelta(days=31))  # the next month's check
+    flags_check(actor=SYSTEM, on=last)
     flag = Flag.objects.get(code=Code.ACCUMULATING)
     assert "3 x £304.38 = £913.14" in flag.explanation
+
+
+def test_a_budget_checked_after_it_ended_is_flagged_for_what_is_still_held(budget):
+    hold(budget, 20_000)
+    after = budget.ends_on + datetime.timedelta(days=40)
+    flags_check(actor=SYSTEM, on=after)
+    flag = Flag.objects.get(code=Code.ACCUMULATING)
+    assert (flag.amount, flag.period) == (20_000, f"{budget.ends_on:%Y-%m}")
+    assert flag.explanation.startswith(f"The budget ended on {budget.ends_on.day} ")

@@ -248,6 +248,27 @@ def test_a_budget_with_no_payments_made_is_not_flagged_as_accumulating():
     assert rules.accumulating(facts(held={("nhs", "personal_care"): 100_000})) == []
 
 
+def test_after_the_budget_ends_anything_still_held_is_flagged_once_as_unused():
+    ended = datetime.date(2026, 1, 31)
+    held = {("nhs", "personal_care"): 50_000}  # under three months of payments, but unused
+    (flag,) = rules.accumulating(facts(paid=[MARCH], held=held, budget_ends_on=ended))
+    assert (flag.code, flag.amount, flag.period) == (Code.ACCUMULATING, 50_000, "2026-01")
+    assert flag.explanation.startswith("The budget ended on 31 January 2026, and on ")
+    assert "£500.00 paid into the account was still unspent" in flag.explanation
+    later = facts(paid=[MARCH], held=held, budget_ends_on=ended, on=ON + datetime.timedelta(60))
+    assert [f.period for f in rules.accumulating(later)] == ["2026-01"]  # the same subject
+
+
+def test_after_the_budget_ends_nothing_held_is_nothing_to_flag():
+    ended = datetime.date(2026, 1, 31)
+    assert rules.accumulating(facts(paid=[MARCH], budget_ends_on=ended)) == []
+
+
+def test_on_the_budgets_last_day_the_usual_months_of_payments_apply():
+    held = {("nhs", "personal_care"): 50_000}
+    assert rules.accumulating(facts(paid=[MARCH], held=held, budget_ends_on=ON)) == []
+
+
 # --- No spending -----------------------------------------------------------------------------
 
 

@@ -199,6 +199,24 @@ def test_an_offset_needs_payments_still_to_come(coordinator, finance, setup, hel
     )
 
 
+def test_an_offset_is_refused_once_the_budget_has_ended(coordinator, setup, held):
+    from openphb.budgets.models import Budget
+
+    budget = setup.budget
+    ended = TODAY - datetime.timedelta(days=1)
+    Budget.objects.filter(pk=budget.pk).update(
+        starts_on=ended - datetime.timedelta(days=60), ends_on=ended
+    )
+    budget.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        issue(coordinator, budget, method="offset")
+    assert refusal(error.value, "method") == (
+        f"The budget ended on {ended:%-d %B %Y}, so no more payments will be made from it; "
+        "ask for it to be repaid."
+    )
+    assert issue(coordinator, budget, method="repayment").method == "repayment"
+
+
 def test_a_notice_is_only_for_direct_payment_money(coordinator, icb, patient):
     stream = factories.funding_stream()
     factories.allocation(stream=stream, commissioner=icb, amount=1_000_000)
