@@ -136,10 +136,40 @@ def test_a_repayment_notice_is_shown_with_what_to_pay_and_by_when(client, holder
     )
     client.force_login(holder)
     words = text_of(client.get(page(world.budget)))
-    assert "You have been asked to pay money back" in words
-    assert "pay back £25.00 by" in words
+    deadline = f"{TODAY + datetime.timedelta(days=28):%-d %B %Y}"
+    assert f"Please pay back £25.00 by {deadline}" in words
+    assert "Waiting for it to be paid back." in words
     assert "£25.00 was spent on gambling at Lucky Bets." in words
     assert "ask us to look at it again" in words
+    assert "taken off" not in words
+
+
+def test_a_notice_recovered_by_offset_says_the_money_comes_off_the_next_payments(
+    client, holder, coordinator, world
+):
+    Notice.objects.create(
+        budget=world.budget,
+        ground="unused",
+        reasons="Money has built up unused in the account.",
+        amount=40_000,
+        amount_first=40_000,
+        deadline=TODAY + datetime.timedelta(days=28),
+        method="offset",
+        payer_kind="person",
+        payer_name="Sam Adeyemi",
+        issued_on=TODAY,
+        issued_by_label="coordinator",
+    )
+    client.force_login(holder)
+    words = text_of(client.get(page(world.budget)))
+    assert "£400.00 will be taken off your next payments" in words
+    assert "Nothing needs to be paid in" in words
+    assert "pay money back" not in words
+    assert "waiting for repayment" not in words.lower()
+    assert "Please pay back" not in words
+    client.force_login(coordinator)
+    words = text_of(client.get(page(world.budget)))
+    assert "£400.00 will be taken off Sam's next payments" in words
 
 
 def test_the_pdf_is_the_same_statement(client, holder, world):

@@ -20,7 +20,9 @@ from openphb.accounts.roles import Capability
 from openphb.audit.services import Actor
 from openphb.budgets.models import Budget
 from openphb.budgets.selectors import budget_open
+from openphb.ledger.services import format_pence
 from openphb.monitoring.selectors import HolderFlag, flags_of_budget
+from openphb.recovery.models import Method, Status
 from openphb.recovery.selectors import notices_of_budget, outstanding, reference_of
 from openphb.statements.selectors import monthly_statement, statement_months
 from openphb.statements.statement import Month, MonthlyStatement
@@ -34,7 +36,9 @@ def may_read(user: User) -> bool:
 
 @dataclass(frozen=True)
 class NoticeSummary:
-    """A repayment notice as the statement says it."""
+    """A repayment notice as the statement says it: what it asks, and, in words that follow
+    how the money is recovered (paid back, or taken off the next payments), a heading and
+    where it has got to."""
 
     reference: str
     ground: str
@@ -42,14 +46,63 @@ class NoticeSummary:
     amount: int
     outstanding: int
     deadline: datetime.date
-    method: str
+    offset: bool  # taken off the next payments, not paid back
     payer: str
-    status: str
+    status: str  # a Status value
     issued_on: datetime.date
-    open: bool
+    whose: str  # 'your', or the person's first name with 's, for staff
+    own: bool
+
+    @property
+    def open(self) -> bool:
+        return self.status in (Status.ISSUED, Status.RECONSIDERING)
+
+    @property
+    def heading(self) -> str:
+        owed = format_pence(self.outstanding)
+        if self.status == Status.RECONSIDERING:
+            return f"A repayment notice is being looked at again ({owed})"
+        if self.offset:
+            return f"{owed} will be taken off {self.whose} next payments"
+        if self.own:
+            return f"Please pay back {owed} by {self.deadline:%-d %B %Y}"
+        return f"{self.payer} has been asked to pay back {owed} by {self.deadline:%-d %B %Y}"
+
+    @property
+    def asked(self) -> str:
+        """What was decided, in a sentence."""
+        owed = format_pence(self.outstanding)
+        if self.outstanding != self.amount:
+            owed += f" (of {format_pence(self.amount)})"
+        if self.offset:
+            return (
+                f"On {self.issued_on:%-d %B %Y} we decided to take {owed} off {self.whose} "
+                "direct payments, instead of asking for it to be paid back."
+            )
+        return (
+            f"On {self.issued_on:%-d %B %Y} we asked {self.payer} to pay back {owed} by "
+            f"{self.deadline:%-d %B %Y}."
+        )
+
+    @property
+    def state(self) -> str:
+        """Where the notice has got to."""
+        if self.status == Status.RECONSIDERING:
+            return "We are looking at it again: nothing is taken or needs paying until we decide."
+        if self.status == Status.WITHDRAWN:
+            return "Withdrawn: nothing to pay."
+        if self.status == Status.RECOVERED:
+            return "Taken off the payments in full." if self.offset else "Paid back in full."
+        if self.offset:
+            return (
+                "Nothing needs to be paid in: each direct payment after "
+                f"{self.deadline:%-d %B %Y} will be smaller until it has all been taken."
+            )
+        return "Waiting for it to be paid back."
 
 
-def notices_for(budget: Budget) -> list[NoticeSummary]:
+def notices_for(budget: Budget, *, own: bool) -> list[NoticeSummary]:
+    whose = "your" if own else f"{budget.patient.given_name}'s"
     return [
         NoticeSummary(
             reference=reference_of(notice),
@@ -58,11 +111,12 @@ def notices_for(budget: Budget) -> list[NoticeSummary]:
             amount=notice.amount,
             outstanding=outstanding(notice),
             deadline=notice.deadline,
-            method=notice.get_method_display(),
+            offset=notice.method == Method.OFFSET,
             payer=notice.payer_name,
-            status=notice.get_status_display(),
+            status=notice.status,
             issued_on=notice.issued_on,
-            open=notice.status in ("issued", "reconsidering"),
+            whose=whose,
+            own=own,
         )
         for notice in notices_of_budget(budget_id=budget.pk)
     ]
@@ -86,14 +140,15 @@ def _context(request: HttpRequest, pk: int) -> dict[str, Any]:
     except Budget.DoesNotExist:
         raise Http404("No such budget") from None
     first, last = statement_months(budget=budget)
+    own = budget.patient.account_id == user.pk
     context: dict[str, Any] = {
         "budget": budget,
         "patient": budget.patient,
-        "own": budget.patient.account_id == user.pk,
+        "own": own,
         "first_month": first,
         "last_month": last,
         "today": timezone.localdate(),
-        "notices": notices_for(budget),
+        "notices": notices_for(budget, own=own),
         "staff": not user.can(Capability.VIEW_OWN_RECORD),
     }
     try:
