@@ -227,7 +227,7 @@ def _spend(accounts: list[Account], *, today: datetime.date, rng: random.Random)
             )
             if account is stories.idle:
                 continue  # in hospital: nothing spent
-            share = 0.35 if account is stories.saving else rng.uniform(0.86, 0.97)
+            share = 0.15 if account is stories.saving else rng.uniform(0.86, 0.97)
             for paid in payment.lines.all():
                 _category_spending(
                     account, paid.line.category, int(paid.amount * share), arrives, until, rng
@@ -278,7 +278,11 @@ def _cast(accounts: list[Account]) -> Stories:
     stories.idle = take(lambda a: a.setup.pk in suspended)
     stories.gambling = take(lambda a: a.card)
     stories.cash = stories.gambling
-    stories.saving = take(lambda a: a.setup.account_type == AccountType.MANAGED)
+    # Money building up where payments are still being made (so it can be taken off them).
+    running = [a for a in free if a.setup.budget.ends_on >= timezone.localdate()]
+    stories.saving = take(
+        lambda a: a in running and a.setup.account_type == AccountType.MANAGED
+    ) or take(lambda a: a in running)
     stories.television = take(lambda a: a.setup.account_type == AccountType.DEDICATED)
     for account in list(free):
         carer = Carer.objects.filter(cares_for=account.setup.budget.patient).order_by("pk").first()
@@ -442,18 +446,23 @@ def _follow_up(stories: Stories, *, coordinator: Actor, today: datetime.date) ->
         amount = min(flag.amount or 0, limit.pence) if flag else 0
         if flag is not None and amount > 0:
             setup = stories.saving.setup
+            offset = budget.ends_on >= today
             recovery.notice_issue(
                 actor=coordinator,
                 budget=budget,
                 ground=Ground.UNUSED,
                 reasons=(
                     "Much less has been spent than the plan needs for several months, and "
-                    "the money has built up in the account. It will be taken off the next "
-                    "payments instead of being paid back."
+                    "the money has built up in the account. "
+                    + (
+                        "It will be taken off the next payments instead of being paid back."
+                        if offset
+                        else "The budget has ended, so it is to be paid back."
+                    )
                 ),
                 amount=amount,
                 deadline=today + 28 * DAY,
-                method=Method.OFFSET,
+                method=Method.OFFSET if offset else Method.REPAYMENT,
                 payer_kind=PayerKind.REPRESENTATIVE
                 if setup.payee_kind == "representative"
                 else PayerKind.PERSON,
@@ -461,5 +470,5 @@ def _follow_up(stories: Stories, *, coordinator: Actor, today: datetime.date) ->
                 flag=flag,
                 on=today,
             )
-            done.append("one for unused money, to be offset")
+            done.append("one for unused money, " + ("to be offset" if offset else "to be repaid"))
     return "coordinator issued " + " and ".join(done) if done else "no notices"
