@@ -80,6 +80,14 @@ def notices_of_budget(*, budget_id: int) -> list[Notice]:
     )
 
 
+def notices_about_flag(*, flag_id: int) -> list[Notice]:
+    """The notices issued about a monitoring flag, newest first, each with `recovered`. Call
+    only with a flag read through `monitoring.selectors.flag_get` (the flag's page does)."""
+    return list(
+        _with_recovered(Notice.objects.filter(flag_id=flag_id)).order_by("-issued_on", "-id")
+    )
+
+
 def outstanding(notice: Notice) -> int:
     """Pence still to recover (0 once recovered in full or withdrawn)."""
     if notice.status == Status.WITHDRAWN:

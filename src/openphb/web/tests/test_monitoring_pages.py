@@ -14,6 +14,7 @@ from openphb.audit.models import AuditEvent
 from openphb.monitoring.models import Code, Flag, FlagEvent, MonitoringPolicy, Status
 from openphb.monitoring.services import flags_check
 from openphb.monitoring.tests.world import SYSTEM, TODAY, dp_budget, line
+from openphb.recovery.models import Notice
 
 pytestmark = pytest.mark.django_db
 DAY = TODAY - datetime.timedelta(days=3)
@@ -176,6 +177,41 @@ def test_the_flag_links_to_issuing_a_repayment_notice_about_it(client, coordinat
         assert "Issue a repayment notice" not in page
     else:
         assert f'href="{new_notice}?flag={gambling.pk}"' in page
+
+
+def test_a_flag_lists_the_repayment_notices_issued_about_it(client, coordinator, gambling):
+    client.force_login(coordinator)
+    url = reverse("web:flag-detail", args=[gambling.pk])
+    text = text_of(client.get(url))
+    assert "None has been issued about this flag." in text
+    assert "Nothing yet: it was raised on" in text
+    notice = Notice.objects.create(
+        budget=gambling.budget,
+        flag=gambling,
+        ground="outside_plan",
+        reasons="£25.00 was spent at Lucky Bets.",
+        amount=2_500,
+        amount_first=2_500,
+        deadline=TODAY + datetime.timedelta(days=28),
+        method="offset",
+        payer_kind="person",
+        payer_name="Sam Adeyemi",
+        issued_on=TODAY,
+        issued_by_label="coordinator",
+    )
+    response = client.get(url)
+    text = text_of(response)
+    reference = f"PHB-R{notice.pk:06d}"
+    assert f"{reference} {TODAY:%-d %B %Y} £25.00 Issued: to be taken off the next payments" in (
+        text
+    )
+    assert f'href="{reverse("web:recovery-notice", args=[notice.pk])}"' in (
+        response.content.decode()
+    )
+    assert "Nothing yet" not in text
+    assert "has not been looked at" not in text
+    assert f"A repayment notice has been issued about it ({reference})" in text
+    assert "Issue another repayment notice" in text
 
 
 def test_only_those_who_recover_money_are_offered_a_repayment_notice(client, icb, gambling):

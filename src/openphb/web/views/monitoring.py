@@ -4,6 +4,8 @@ found and why it matters, the statement line, the budget and the person, what ha
 and resolving, dismissing or reopening it with a note), and each commissioner's monitoring
 policy (set by those who import statements: IMPORT_STATEMENTS)."""
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
 from openphb.accounts.selectors import user_commissioners
 from openphb.audit.services import Actor
@@ -24,6 +27,14 @@ from openphb.monitoring.selectors import (
     policies_of,
     policy_in_force,
     worklist,
+)
+from openphb.recovery.models import Method, Notice
+from openphb.recovery.models import Status as NoticeStatus
+from openphb.recovery.selectors import (
+    notices_about_flag,
+    notices_visible_to,
+    outstanding,
+    reference_of,
 )
 
 from ..monitoring_forms import DecideForm, FilterForm, PolicyForm, ReopenForm
@@ -68,6 +79,41 @@ def _notice_link(flag: Flag) -> str:
         return ""
 
 
+@dataclass(frozen=True)
+class FlagNotice:
+    """A repayment notice issued about the flag, as the flag's page lists it."""
+
+    reference: str
+    issued_on: datetime.date
+    amount: int
+    outstanding: int
+    status: str
+    link: str  # the notice's page, or "" for a user who may not open it
+
+
+def _notice_status(notice: Notice) -> str:
+    if notice.status == NoticeStatus.ISSUED and notice.method == Method.OFFSET:
+        return "Issued: to be taken off the next payments"
+    return str(notice.get_status_display())
+
+
+def notices_of_flag(user: User, flag: Flag) -> list[FlagNotice]:
+    visible = set(
+        notices_visible_to(user=user).filter(flag_id=flag.pk).values_list("pk", flat=True)
+    )
+    return [
+        FlagNotice(
+            reference=reference_of(notice),
+            issued_on=notice.issued_on,
+            amount=notice.amount,
+            outstanding=outstanding(notice),
+            status=_notice_status(notice),
+            link=reverse("web:recovery-notice", args=[notice.pk]) if notice.pk in visible else "",
+        )
+        for notice in notices_about_flag(flag_id=flag.pk)
+    ]
+
+
 @requires(Capability.MONITOR_SPENDING)
 def flag_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
@@ -105,6 +151,7 @@ def flag_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": budget.patient,
             "line": flag.statement_line,
             "events": events_of(flag=flag),
+            "notices": notices_of_flag(user, flag),
             "form": form,
             "is_open": is_open,
             "notice_link": _notice_link(flag) if user.can(Capability.RECOVER_MONEY) else "",
