@@ -280,10 +280,9 @@ def _cast(accounts: list[Account]) -> Stories:
     stories.cash = stories.gambling
     # Money building up where payments are still being made (so it can be taken off them).
     running = [a for a in free if a.setup.budget.ends_on >= timezone.localdate()]
-    stories.saving = take(
-        lambda a: a in running and a.setup.account_type == AccountType.MANAGED
-    ) or take(lambda a: a in running)
+    stories.saving = take(lambda a: a in running and a.setup.account_type == AccountType.MANAGED)
     stories.television = take(lambda a: a.setup.account_type == AccountType.DEDICATED)
+    stories.saving = stories.saving or take(lambda a: a in running)
     for account in list(free):
         carer = Carer.objects.filter(cares_for=account.setup.budget.patient).order_by("pk").first()
         if carer is not None and carer.full_name != account.setup.payee_name:
