@@ -15,19 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from openphb.ledger.services import format_pence
+from openphb.statements import excluded
 from openphb.statements.models import Direction, Kind, Match
 
 from .models import Code, Severity
 
-# Merchant category codes a budget cannot buy from, with plain names.
-EXCLUDED_MCCS: Mapping[str, str] = {
-    "7995": "betting and gambling",
-    "7800": "a government lottery",
-    "7801": "internet gambling",
-    "7802": "horse or dog racing",
-    "5921": "a shop selling alcohol",
-    "5993": "a tobacco shop",
-}
+# Merchant category codes a budget cannot buy from, with plain names: the statement uses the
+# same list (statements.excluded).
+EXCLUDED_MCCS: Mapping[str, str] = excluded.EXCLUDED_MCCS
 CASH_MCC = "6011"  # cash from a cash machine
 # Spending not in the plan is of medium severity from this amount (pence), low below it.
 NOT_IN_PLAN_MEDIUM_FROM = 10_000

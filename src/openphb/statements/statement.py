@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 
 from openphb.ledger.services import format_pence
 
+from .excluded import excluded
 from .models import Direction, Kind, Match
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -84,6 +85,7 @@ class LineFact:
     description: str = ""
     counterparty: str = ""
     merchant: str = ""
+    mcc: str = ""  # merchant category code, for card purchases
     balance_after: int | None = None
     match: str = ""
     category: str = ""  # of the plan line it was matched to
@@ -282,6 +284,13 @@ def _note(line: LineFact, labels: dict[str, str], unposted: set[int]) -> str:
         if line.kind == Kind.REFUND:
             return "A refund: money paid back into the account."
         return "Money paid in that is not one of our direct payments."
+    never = excluded(line.mcc)
+    if never:
+        return (
+            f"The bank lists this as {never} (merchant category {line.mcc.strip()}). A personal "
+            "health budget can never be spent on gambling, alcohol or tobacco. Your care "
+            "coordinator will be in touch."
+        )
     if line.match == Match.PLANNED:
         label = labels.get(line.category, line.category.replace("_", " "))
         if line.id in unposted:

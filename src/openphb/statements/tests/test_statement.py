@@ -215,3 +215,32 @@ def test_each_transaction_is_explained_in_plain_english():
     assert notes[4].startswith("A fee")
     assert result.unposted == [2]
     assert result.rows[2].what == "No details"
+
+
+@pytest.mark.parametrize(
+    ("mcc", "named"),
+    [
+        ("7995", "betting and gambling"),
+        ("7800", "a government lottery"),
+        ("7801", "internet gambling"),
+        ("7802", "horse or dog racing"),
+        ("5921", "a shop selling alcohol"),
+        ("5993", "a tobacco shop"),
+    ],
+)
+def test_a_purchase_a_budget_can_never_pay_for_is_said_plainly(mcc, named):
+    result = statement(
+        lines=[out(1, 2_500, day(6), match="not_in_plan", kind="card", merchant="X", mcc=mcc)]
+    )
+    [row] = result.rows
+    assert row.note == (
+        f"The bank lists this as {named} (merchant category {mcc}). A personal health budget "
+        "can never be spent on gambling, alcohol or tobacco. Your care coordinator will be in "
+        "touch."
+    )
+    assert "keep the receipt" not in row.note
+
+
+def test_a_purchase_in_an_ordinary_category_is_still_one_we_could_not_match():
+    result = statement(lines=[out(1, 2_500, day(6), match="not_in_plan", kind="card", mcc="5411")])
+    assert result.rows[0].note.startswith("We could not match this to your plan")

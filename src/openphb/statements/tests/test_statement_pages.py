@@ -83,7 +83,11 @@ def test_the_holder_reads_this_months_statement_in_plain_english(client, holder,
     assert "Money out £145.00" in words
     assert "Balance at the end £655.00" in words
     assert "Spent on personal care and support, which is in your plan." in words
-    assert "We could not match this to your plan" in words
+    assert "We could not match this to your plan" not in words  # the betting is never paid
+    assert (
+        "The bank lists this as betting and gambling (merchant category 7995). A personal "
+        "health budget can never be spent on gambling, alcohol or tobacco." in words
+    )
     assert "Not matched to your plan" in words
     assert "Anything we have noticed" in words
     assert "Lucky Bets, a betting shop" in words
