@@ -167,6 +167,11 @@ class StatementLine(models.Model):
         sign = "+" if self.direction == Direction.IN else "-"
         return f"{self.booked_on:%d %b %Y} {sign}{self.amount}p {self.description}"
 
+    @property
+    def masked_account(self) -> str:
+        """The account, masked as payments.BankDetails.masked shows bank details."""
+        return f"{self.sort_code[:2]}-**-** ****{self.account_number[-4:]}"
+
 
 class RuleField(models.TextChoices):
     COUNTERPARTY = "counterparty", "Payee name contains"

@@ -200,3 +200,22 @@ def import_match_counts(*, statement_import: StatementImport) -> dict[str, int]:
 
 def import_rejects(*, statement_import: StatementImport) -> QuerySet[Rejected]:
     return statement_import.rejects.order_by("line_number")
+
+
+# Money out not in the plan, money in not matched to a payment, and accounts not known.
+NEEDS_ATTENTION = (Match.NOT_IN_PLAN, Match.UNMATCHED_CREDIT, Match.NO_ACCOUNT)
+
+
+def import_lines_needing_attention(
+    *, user: User, statement_import: StatementImport
+) -> QuerySet[StatementLine]:
+    """The import's lines that matching could not place (NEEDS_ATTENTION), by date: all of them
+    for whoever imported it; for anyone else who may see it, those on the budgets of the
+    commissioners they work for and those on no known account."""
+    lines = statement_import.lines.filter(match__in=NEEDS_ATTENTION)
+    if statement_import.imported_by_id != user.pk:
+        answering = organisation_ids_answering_for(
+            organisation_ids=user_organisation_ids(user=user), on=datetime.date.today()
+        )
+        lines = lines.filter(Q(budget__isnull=True) | Q(budget__commissioner_id__in=answering))
+    return lines.order_by("booked_on", "id")

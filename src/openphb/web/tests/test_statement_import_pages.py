@@ -117,6 +117,70 @@ def test_a_bank_statement_is_imported_and_its_page_says_how_its_lines_matched(
     assert AuditEvent.objects.filter(action="statement.imported").count() == 1
 
 
+def test_an_imports_page_lists_the_transactions_that_need_attention(
+    client, finance, budget, payment
+):
+    client.force_login(finance)
+    data = bank_file(
+        row(budget.account_number, payment.amount, description=f"NHS {payment.reference}"),
+        row(budget.account_number, -4_000, counterparty="Jo Smith"),
+        row(budget.account_number, 1_500, counterparty="Refund Ltd"),
+        row("99999999", -100, counterparty="Corner Shop", sort_code="401122"),
+    ).getvalue()
+    page = client.get(upload(client, data)["Location"])
+    lines = plain(table_of(page, "attention-lines"))
+    day = f"{payment.run.payment_date:%-d %B %Y}"
+    masked = f"20-**-** ****{budget.account_number[-4:]}"
+    assert f"{day} {masked} £40.00 out Jo Smith Money out, not in the plan" in lines
+    assert f"{day} {masked} £15.00 in Refund Ltd Money in, not from a payment we made" in lines
+    assert f"{day} 40-**-** ****9999 £1.00 out Corner Shop Account not known" in lines
+    assert payment.reference not in lines  # the payment that matched needs nothing
+    assert budget.account_number not in page.content.decode()
+    assert "3 transactions could not be placed" in text_of(page)
+
+
+def test_another_commissioners_people_are_not_listed_to_those_who_did_not_import_it(
+    client, finance, budget, other_icb
+):
+    theirs = paid_budget(
+        commissioner=other_icb,
+        finance=factories.user(username="f3", role="finance_officer", organisations=(other_icb,)),
+        finance2=factories.user(username="f4", role="finance_officer", organisations=(other_icb,)),
+    )
+    data = bank_file(
+        row(budget.account_number, -4_000, counterparty="Ours Ltd"),
+        row(theirs.account_number, -3_000, counterparty="Theirs Ltd"),
+        row("99999999", -100, counterparty="Nobody Ltd"),
+    )
+    imported = statement_import(
+        actor=Actor(user=finance), file=data, filename="both.csv", format="csv"
+    ).statement_import
+    url = reverse("web:statement-import", args=[imported.pk])
+    client.force_login(finance)
+    assert "Theirs Ltd" in plain(table_of(client.get(url), "attention-lines"))
+    colleague = factories.user(
+        username="f5", role="finance_officer", organisations=(budget.commissioner,)
+    )
+    client.force_login(colleague)
+    lines = plain(table_of(client.get(url), "attention-lines"))
+    assert "Ours Ltd" in lines
+    assert "Nobody Ltd" in lines
+    assert "Theirs Ltd" not in lines
+
+
+def test_the_transactions_that_need_attention_come_a_page_at_a_time(client, finance):
+    client.force_login(finance)
+    data = bank_file(*(row("99999999", -(100 + n)) for n in range(60))).getvalue()
+    page = client.get(upload(client, data)["Location"])
+    text = text_of(page)
+    assert "60 transactions could not be placed" in text
+    assert "Showing 1 to 50." in text
+    assert len(re.findall(r'id="attention-\d+"', page.content.decode())) == 50
+    second = client.get(page.request["PATH_INFO"] + "?page=2")
+    assert len(re.findall(r'id="attention-\d+"', second.content.decode())) == 10
+    assert "Showing 51 to 60." in text_of(second)
+
+
 def test_a_card_feed_with_a_gambling_purchase_is_imported(client, icb, finance, budget):
     rule_add(
         actor=Actor(user=finance),

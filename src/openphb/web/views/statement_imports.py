@@ -29,6 +29,7 @@ from openphb.statements.importing import (
 from openphb.statements.models import Match, StatementImport
 from openphb.statements.selectors import (
     import_get,
+    import_lines_needing_attention,
     import_match_counts,
     import_rejects,
     imports_visible_to,
@@ -39,6 +40,7 @@ from ..statement_forms import StatementUploadForm
 from .common import paginate, requires, signed_in
 
 REJECTS_SHOWN = 100  # rejected rows listed on an import's page; the CSV has them all
+ATTENTION_PAGE = 50  # lines needing attention listed per page
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,12 @@ def _already_imported(
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     imported = _import(request, pk)
     counts = import_match_counts(statement_import=imported)
+    attention, attention_pages = paginate(
+        request,
+        import_lines_needing_attention(user=signed_in(request), statement_import=imported),
+        ATTENTION_PAGE,
+        anchor="attention",
+    )
     return render(
         request,
         "statements/import.html",
@@ -175,6 +183,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for value, title, text in MATCH_EXPLAINED
             ],
             "rejects": list(import_rejects(statement_import=imported)[:REJECTS_SHOWN]),
+            "attention": attention,
+            "attention_pages": attention_pages,
+            "match_titles": {value: title for value, title, _ in MATCH_EXPLAINED},
         },
     )
 
