@@ -98,7 +98,12 @@ class LineFact:
 
     @property
     def name(self) -> str:
-        return (self.merchant or self.counterparty or self.description).strip() or "No details"
+        """Who it was paid to or from, as the bank said; without the payment reference the
+        explanation already gives (a credit's text is often the reference alone)."""
+        name = (self.merchant or self.counterparty or self.description).strip()
+        if self.payment_reference and self.payment_reference in name:
+            return name.replace(self.payment_reference, "").strip(" -:/,") or "NHS"
+        return name or "No details"
 
 
 @dataclass(frozen=True)

@@ -244,3 +244,31 @@ def test_a_purchase_a_budget_can_never_pay_for_is_said_plainly(mcc, named):
 def test_a_purchase_in_an_ordinary_category_is_still_one_we_could_not_match():
     result = statement(lines=[out(1, 2_500, day(6), match="not_in_plan", kind="card", mcc="5411")])
     assert result.rows[0].note.startswith("We could not match this to your plan")
+
+
+def test_a_direct_payment_is_named_without_repeating_its_reference():
+    bare = LineFact(
+        id=1,
+        booked_on=day(2),
+        direction="in",
+        kind="credit",
+        amount=1_000,
+        description="PHB000008-00000004",
+        match="reconciled",
+        payment_reference="PHB000008-00000004",
+    )
+    result = statement(lines=[bare, paid_in(2, 1_000, day(3))])
+    [first, second] = result.rows
+    assert (first.what, second.what) == ("NHS", "NHS")
+    assert first.note == "Your direct payment from the NHS (reference PHB000008-00000004)."
+    named = LineFact(
+        id=3,
+        booked_on=day(4),
+        direction="in",
+        kind="credit",
+        amount=1_000,
+        counterparty="NHS NORTH EAST LON",
+        match="reconciled",
+        payment_reference="PHB000008-00000005",
+    )
+    assert statement(lines=[named]).rows[0].what == "NHS NORTH EAST LON"

@@ -65,3 +65,17 @@ def test_the_letter_says_a_notice_recovered_by_offset_comes_off_the_next_payment
     assert f"£400.00 will be taken off {person.given_name}'s next payments" in letter
     assert "asked" not in letter.split("will be taken off")[1].split("Why:")[0]
     assert "waiting for repayment" not in letter.lower()
+
+
+def test_the_letters_dates_stay_on_one_line(icb, person, coordinator):
+    world = funded_budget(commissioner=icb, patient=person)
+    paid_in(world.budget, 30_000, FIRST, balance_after=80_000)
+    spent(world.care, 12_000, FIRST, merchant="Jo's Care Agency")
+    request = RequestFactory().get("/", {"month": str(Month.of(TODAY))})
+    request.user = coordinator
+    page = get_template("letters/monthly_statement.html").render(
+        {**_context(request, world.budget.pk), "organisation": icb}
+    )
+    assert ".d { white-space: nowrap; }" in page
+    assert f'<td class="d">{FIRST:%-d %b}</td>' in page  # every transaction
+    assert f'<td class="d">{FIRST:%-d %B %Y}</td>' in page  # money in
