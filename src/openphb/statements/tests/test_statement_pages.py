@@ -27,8 +27,12 @@ FIRST = TODAY.replace(day=1)
 THIS_MONTH = Month.of(TODAY)
 
 
+def plain_text(markup: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup)))
+
+
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
+    return plain_text(response.content.decode())
 
 
 def bearer(user) -> dict[str, str]:
@@ -216,6 +220,26 @@ def test_the_budget_page_links_to_the_statement(client, holder, coordinator, cli
     client.force_login(clinician)
     body = client.get(reverse("web:budget-detail", args=[world.budget.pk])).content.decode()
     assert reverse("web:budget-statement", args=[world.budget.pk]) not in body
+
+
+def test_the_holders_home_page_links_to_their_statement(client, holder, world):
+    client.force_login(holder)
+    body = client.get(reverse("web:home")).content.decode()
+    assert reverse("web:budget-statement", args=[world.budget.pk]) in body
+    assert "Your monthly statement" in body
+
+
+def test_the_holders_budget_page_offers_their_care_plan_once(client, holder, world, monkeypatch):
+    from types import SimpleNamespace
+
+    from openphb.web.views import budgets
+
+    monkeypatch.setattr(budgets, "_funding_plan", lambda user, budget: SimpleNamespace(pk=7))
+    client.force_login(holder)
+    body = client.get(reverse("web:budget-detail", args=[world.budget.pk])).content.decode()
+    main = plain_text(body[body.index('id="maincontent"') :])
+    assert len(re.findall(r"Read (your|the) care plan", main)) == 1
+    assert reverse("web:plan-detail", args=[7]) in body
 
 
 def test_payments_made_but_not_yet_on_the_statement_are_named(

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from openphb.accounts.roles import Capability, Role
+from openphb.budgets.selectors import budgets_visible_to
 from openphb.registry.selectors import (
     carer_roles_for,
     patients_visible_to,
@@ -21,6 +22,12 @@ def home(request: HttpRequest) -> HttpResponse:
         context["patient_count"] = responsible_count_for(user=user)
     elif user.can(Capability.VIEW_OWN_RECORD):
         context["own_records"] = list(patients_visible_to(user=user))
+        # The monthly statement is of one budget: the holder's, or a list when there are more.
+        context["own_budget_ids"] = list(
+            budgets_visible_to(user=user)
+            .order_by("status", "-starts_on", "-id")
+            .values_list("pk", flat=True)
+        )
     if user.role == Role.ANALYST:
         context["responsible_counts"] = responsible_counts_for(user=user)
     if user.role == Role.CARER:
