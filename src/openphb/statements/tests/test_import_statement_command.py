@@ -76,3 +76,30 @@ def test_a_missing_file_or_rejects_without_skip_invalid_is_refused(finance, stat
         command("nowhere.csv", "--format", "csv", "--as", "finance")
     with pytest.raises(CommandError, match="--rejects needs --skip-invalid"):
         command(str(statement), "--format", "csv", "--rejects", "r.csv", "--as", "finance")
+
+
+def test_a_refusal_names_skip_invalid_and_writes_each_problem_alike(finance, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(
+        bank_file(
+            "200000,12345678,2026-11-31,A,card,x,y,-1.00,GBP,",
+            "200000,12345678,2026-11-02,B,card,x,y,abc,GBP,",
+            "20000,12345678,2026-11-02,C,card,x,y,-1.00,GBP,",
+        ).getvalue()
+    )
+    with pytest.raises(CommandError) as refused:
+        command(str(path), "--format", "csv", "--as", "finance")
+    summary, *problems = str(refused.value).splitlines()
+    assert "run again with --skip-invalid to import the valid rows" in summary
+    assert "--rejects FILE" in summary
+    assert [line.split(": ", 1)[0] for line in problems] == ["Line 2", "Line 3", "Line 4"]
+    assert all(line.split(": ", 1)[1][0].islower() for line in problems), problems
+
+
+def test_a_reason_starting_with_a_word_in_capitals_keeps_it():
+    from importlib import import_module
+
+    reason = import_module("openphb.statements.management.commands.import-statement")._reason
+    assert reason("IBAN 'x' is not an IBAN") == "IBAN 'x' is not an IBAN"
+    assert reason("A sort code is 6 digits") == "a sort code is 6 digits"
+    assert reason("amount 'abc' is not an amount") == "amount 'abc' is not an amount"

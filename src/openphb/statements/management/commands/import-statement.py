@@ -38,6 +38,34 @@ def _importer(username: str) -> User:
     return user
 
 
+def _reason(text: str) -> str:
+    """A problem's reason as the middle of a line, 'Line 4: a sort code is ...': its first
+    letter small, unless it starts a word in capitals (IBAN, BIC)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def refusal(refused: StatementRefused) -> str:
+    """Why the file was refused, for the command line: how to import the valid rows with this
+    command's own options, then the problems, one a line."""
+    total = refused.total
+    if any(problem.fatal for problem in refused.problems):
+        summary = "The file cannot be read, so nothing was imported."
+    else:
+        rows = f"{total:,} row{'s' if total != 1 else ''}"
+        summary = (
+            f"{rows} could not be read, so nothing was imported. Correct the file, or run "
+            "again with --skip-invalid to import the valid rows (and --rejects FILE to write "
+            "the rest to a CSV)."
+        )
+    lines = [f"Line {p.line_number}: {_reason(p.reason)}" for p in refused.problems]
+    if total > len(refused.problems):
+        lines.append(f"... and {total - len(refused.problems):,} more problems.")
+    return "\n".join([summary, *lines])
+
+
 class Command(BaseCommand):
     help = "Import a bank statement, camt.053 file or prepaid-card feed, and match its lines."
 
@@ -74,7 +102,7 @@ class Command(BaseCommand):
                     progress=bar.update,
                 )
         except StatementRefused as refused:
-            raise CommandError("\n".join(refused.messages)) from refused
+            raise CommandError(refusal(refused)) from refused
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         imported = result.statement_import
