@@ -8,7 +8,8 @@ matched to plans and not yet posted is posted; then the budgets are checked.
 Every budget paid by direct payment is checked (or one commissioner's); a flag already raised
 is not raised again, so running it twice adds nothing. `--as system` runs as the scheduled job
 `monitor`, for every commissioner; `--as USERNAME` as a member of staff who monitors spending,
-for the commissioners they act for. Prints the new flags by code.
+for the commissioners they act for. Prints the new flags by code, naming only the checks that
+found something.
 """
 
 import datetime
@@ -94,5 +95,8 @@ class Command(BaseCommand):
             f"Checked {result.budgets:,} budget(s){whose} paid by direct payment as of "
             f"{on:%-d %B %Y}: {result.total:,} new flag(s)."
         )
-        for line in result.lines():
+        found = [line for line in result.lines() if not line.endswith(": 0")]
+        for line in found:
             self.stdout.write(f"  {line}")
+        if not found:
+            self.stdout.write("  None of the checks found anything new.")
