@@ -19,11 +19,12 @@ What each format's columns mean, with worked examples, is in docs/statements.md.
 
 import csv
 import datetime
+import operator
 import re
 import xml.parsers.expat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any, NamedTuple
 
 from openphb.payments.bacs import check_account_number, check_sort_code
 
@@ -37,9 +38,9 @@ MAX_REFERENCE = 64
 MAX_RAW = 2_000
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One transaction read from a file (amounts in pence, always positive)."""
+class Row(NamedTuple):
+    """One transaction read from a file (amounts in pence, always positive). A tuple, its
+    fields in the order the importer stores them: millions are made for a national month."""
 
     line_number: int
     sort_code: str
@@ -87,6 +88,16 @@ def pence(text: str, *, field: str = "amount") -> int:
 
     Exact: the digits are read as integers, never through a float."""
     value = text.strip()
+    # The usual shape first, without a regular expression: ASCII digits, a point and 1 or 2.
+    whole, point, part = (value[1:] if value[:1] in ("-", "+") else value).partition(".")
+    if (
+        whole.isascii()
+        and whole.isdigit()
+        and len(whole) <= 13
+        and (not point or (part.isascii() and part.isdigit() and len(part) <= 2))
+    ):
+        amount = int(whole) * 100 + (int(part) * (10 if len(part) == 1 else 1) if part else 0)
+        return -amount if value[:1] == "-" else amount
     found = _AMOUNT.fullmatch(value)
     if found is None:
         if _LOOKS_DECIMAL.fullmatch(value):
@@ -214,17 +225,28 @@ class _Lines:
 
     def row_text(self) -> tuple[str, str]:
         """The lines of the row just read, and any encoding problem in them; then forget them."""
-        text, bad = "".join(self.taken), self.bad
-        self.taken.clear()
+        taken, bad = self.row_lines()
+        return raw_text(taken), bad
+
+    def row_lines(self) -> tuple[list[str], str]:
+        """As `row_text`, the lines not yet joined (most rows never need them)."""
+        taken, bad = self.taken, self.bad
+        self.taken = []
         self.bad = ""
-        return text.rstrip("\r\n")[:MAX_RAW], bad
+        return taken, bad
+
+
+def raw_text(lines: list[str]) -> str:
+    """A row as it was in the file, from its lines."""
+    return "".join(lines).rstrip("\r\n")[:MAX_RAW]
 
 
 def _csv_rows(
-    data: IO[bytes], required: tuple[str, ...], optional: tuple[str, ...]
-) -> Iterator[tuple[int, dict[str, str], str] | Problem]:
-    """(line number, {column: value}, raw) for each row of a CSV file with a header, or a
-    Problem for a row that cannot be split into the header's columns."""
+    data: IO[bytes], required: tuple[str, ...], optional: tuple[str, ...], at: dict[str, int]
+) -> Iterator[tuple[int, list[str], list[str]] | Problem]:
+    """(line number, fields, the row's lines) for each row of a CSV file with a header, or a
+    Problem for a row that cannot be split into the header's columns. `at` is filled with the
+    position of each column the header has, once it is read."""
     lines = _Lines(data)
     reader = csv.reader(lines, strict=True)
     try:
@@ -254,7 +276,7 @@ def _csv_rows(
     if twice:
         yield Problem(1, f"the header names {', '.join(twice)} twice", raw_header, fatal=True)
         return
-    wanted = [(name, names.index(name)) for name in (*required, *optional) if name in names]
+    at.update((name, names.index(name)) for name in (*required, *optional) if name in names)
     width = len(names)
     previous = lines.number
     while True:
@@ -271,17 +293,27 @@ def _csv_rows(
             if "EOF" in str(error):
                 return
             continue
-        raw, bad = lines.row_text()
+        taken, bad = lines.row_lines()
         previous = lines.number
         if bad:
-            yield Problem(start, bad, raw)
+            yield Problem(start, bad, raw_text(taken))
             continue
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue  # a blank line
         if len(fields) != width:
-            yield Problem(start, f"the row has {len(fields)} fields; the header has {width}", raw)
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # a blank line
+            yield Problem(
+                start, f"the row has {len(fields)} fields; the header has {width}", raw_text(taken)
+            )
             continue
-        yield start, {name: fields[index] for name, index in wanted}, raw
+        yield start, fields, taken
+
+
+def _getter(at: dict[str, int], columns: tuple[str, ...], width: int) -> Any:
+    """The values of these columns from a row's fields with two more at their end, "" and
+    "GBP": a column the header lacks reads as "" (as "GBP" if it is the currency)."""
+    return operator.itemgetter(
+        *(at.get(name, width + 1 if name == "currency" else width) for name in columns)
+    )
 
 
 # --- bank CSV ------------------------------------------------------------------------------------
@@ -295,28 +327,46 @@ MONEY_OUT_ONLY = {Kind.CARD.value, Kind.CASH.value, Kind.FEE.value, Kind.DIRECT_
 
 def parse_bank_csv(data: IO[bytes]) -> Iterator[Row | Problem]:
     """A bank statement CSV: one transaction a row, `amount` signed (money in positive)."""
-    for item in _csv_rows(data, BANK_REQUIRED, BANK_OPTIONAL):
+    at: dict[str, int] = {}
+    values = None
+    for item in _csv_rows(data, BANK_REQUIRED, BANK_OPTIONAL, at):
         if isinstance(item, Problem):
             yield item
             if item.fatal:
                 return
             continue
-        number, values, raw = item
+        number, fields, taken = item
+        if values is None:
+            values = _getter(at, (*BANK_REQUIRED, *BANK_OPTIONAL), len(fields))
+        fields += _ABSENT
         try:
-            yield _bank_row(number, values)
+            yield _bank_row(number, values(fields))
         except RowError as error:
-            yield Problem(number, str(error), raw)
+            yield Problem(number, str(error), raw_text(taken))
 
 
-def _bank_row(number: int, values: dict[str, str]) -> Row:
-    sort_code, account_number = account(values["sort_code"], values["account_number"])
-    currency(values.get("currency", "GBP"))
-    kind = values["type"].strip().lower()
+_ABSENT = ("", "GBP")  # what a column the header lacks reads as (see `_getter`)
+
+
+def _bank_row(number: int, values: tuple[str, ...]) -> Row:
+    (
+        sort_code,
+        account_number,
+        date,
+        bank_reference,
+        type_,
+        amount_text,
+        currency_text,
+        description,
+        counterparty,
+        balance_text,
+    ) = values
+    sort_code, account_number = account(sort_code, account_number)
+    currency(currency_text)
+    kind = type_.strip().lower()
     if kind not in BANK_TYPES:
-        raise RowError(
-            f"type {values['type'].strip()!r} is not one of {', '.join(sorted(BANK_TYPES))}"
-        )
-    amount = pence(values["amount"])
+        raise RowError(f"type {type_.strip()!r} is not one of {', '.join(sorted(BANK_TYPES))}")
+    amount = pence(amount_text)
     if amount == 0:
         raise RowError("amount is 0.00: a transaction moves some money")
     direction = IN if amount > 0 else OUT
@@ -324,19 +374,21 @@ def _bank_row(number: int, values: dict[str, str]) -> Row:
         raise RowError(f"type {kind} is money in, but the amount is negative")
     if kind in MONEY_OUT_ONLY and amount > 0:
         raise RowError(f"type {kind} is money out, but the amount is positive")
-    balance = values.get("balance", "").strip()
+    balance = balance_text.strip()
     return Row(
-        line_number=number,
-        sort_code=sort_code,
-        account_number=account_number,
-        bank_reference=reference(values["bank_reference"]),
-        booked_on=booking_date(values["date"]),
-        direction=direction,
-        kind=kind,
-        amount=abs(amount),
-        description=_text(values.get("description", ""), MAX_DESCRIPTION),
-        counterparty=_text(values.get("counterparty", ""), MAX_NAME),
-        balance_after=pence(balance, field="balance") if balance else None,
+        number,
+        sort_code,
+        account_number,
+        reference(bank_reference),
+        booking_date(date),
+        direction,
+        kind,
+        abs(amount),
+        _text(description, MAX_DESCRIPTION),
+        _text(counterparty, MAX_NAME),
+        "",
+        "",
+        pence(balance, field="balance") if balance else None,
     )
 
 
@@ -363,48 +415,63 @@ CARD_TYPES = {
 
 def parse_card_csv(data: IO[bytes]) -> Iterator[Row | Problem]:
     """A prepaid-card provider's feed: `amount` positive, its direction given by `type`."""
-    for item in _csv_rows(data, CARD_REQUIRED, CARD_OPTIONAL):
+    at: dict[str, int] = {}
+    values = None
+    for item in _csv_rows(data, CARD_REQUIRED, CARD_OPTIONAL, at):
         if isinstance(item, Problem):
             yield item
             if item.fatal:
                 return
             continue
-        number, values, raw = item
+        number, fields, taken = item
+        if values is None:
+            values = _getter(at, (*CARD_REQUIRED, *CARD_OPTIONAL), len(fields))
+        fields += _ABSENT
         try:
-            yield _card_row(number, values)
+            yield _card_row(number, values(fields))
         except RowError as error:
-            yield Problem(number, str(error), raw)
+            yield Problem(number, str(error), raw_text(taken))
 
 
-def _card_row(number: int, values: dict[str, str]) -> Row:
-    sort_code, account_number = account(values["sort_code"], values["account_number"])
-    currency(values["currency"])
-    kind_direction = CARD_TYPES.get(values["type"].strip().lower())
+def _card_row(number: int, values: tuple[str, ...]) -> Row:
+    (
+        sort_code,
+        account_number,
+        transaction_id,
+        date,
+        type_,
+        amount_text,
+        currency_text,
+        merchant_text,
+        mcc_text,
+        description,
+    ) = values
+    sort_code, account_number = account(sort_code, account_number)
+    currency(currency_text)
+    kind_direction = CARD_TYPES.get(type_.strip().lower())
     if kind_direction is None:
-        raise RowError(
-            f"type {values['type'].strip()!r} is not one of {', '.join(sorted(CARD_TYPES))}"
-        )
+        raise RowError(f"type {type_.strip()!r} is not one of {', '.join(sorted(CARD_TYPES))}")
     kind, direction = kind_direction
-    amount = pence(values["amount"])
+    amount = pence(amount_text)
     if amount <= 0:
         raise RowError(
-            f"amount {values['amount'].strip()} is not above 0.00: the type says which way "
+            f"amount {amount_text.strip()} is not above 0.00: the type says which way "
             "the money went"
         )
-    mcc = mcc_code(values.get("mcc", ""))
+    mcc = mcc_code(mcc_text)
     if kind == Kind.CARD.value and not mcc:
         raise RowError("mcc is empty: a purchase needs its merchant category code")
-    merchant = _text(values.get("merchant", ""), MAX_NAME)
+    merchant = _text(merchant_text, MAX_NAME)
     return Row(
         line_number=number,
         sort_code=sort_code,
         account_number=account_number,
-        bank_reference=reference(values["transaction_id"], field="transaction_id"),
-        booked_on=booking_date(values["date"]),
+        bank_reference=reference(transaction_id, field="transaction_id"),
+        booked_on=booking_date(date),
         direction=direction,
         kind=kind,
         amount=amount,
-        description=_text(values.get("description", "") or merchant, MAX_DESCRIPTION),
+        description=_text(description or merchant, MAX_DESCRIPTION),
         merchant=merchant,
         mcc=mcc,
     )

@@ -263,6 +263,19 @@ def test_any_amount_with_two_decimals_is_read_exactly(value):
     assert formats.pence(str(value)) == int(value * 100)
 
 
+@given(st.text(alphabet="0123456789+-. \u0663\u00b2", max_size=18))
+def test_the_quick_reading_of_an_amount_gives_what_its_pattern_gives(text):
+    # pence reads the usual shape without a regular expression; anything else by the pattern.
+    found = formats._AMOUNT.fullmatch(text.strip())
+    if found is None:
+        with pytest.raises(formats.RowError):
+            formats.pence(text)
+        return
+    sign, pounds, fraction = found.groups()
+    expected = int(pounds) * 100 + int((fraction or "0").ljust(2, "0"))
+    assert formats.pence(text) == (-expected if sign == "-" else expected)
+
+
 def test_one_decimal_place_is_tens_of_pence():
     assert formats.pence("12.5") == 1250
     assert formats.pence("-0.05") == -5
