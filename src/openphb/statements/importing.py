@@ -1,18 +1,22 @@
-"""Importing a statement file: once, strictly, in constant memory, then matching its lines.
+"""Importing a statement file: once, strictly, in constant memory, its lines matched as they are
+stored.
 
 `statement_import` reads the file's SHA-256 first: a file imported before is not read again and
 adds nothing (the import it was is returned, `already_imported`). Otherwise the file is parsed
 as it streams (`formats`) into a temporary table (COPY on PostgreSQL, batches of one prepared
-statement on SQLite), and its transactions are added with one INSERT ... SELECT that skips those
+statement on SQLite); `matching.prepare` works out what each row matches from the whole table at
+once; and the transactions are added, each already matched, with one INSERT ... SELECT. Those
 already imported from another file (the same sort code, account number and bank reference:
-`one_line_per_bank_reference`), counted as `lines_known`. A transaction given twice in the same
-file is added once and counted as known the second time.
+`one_line_per_bank_reference`) are found first and neither matched nor added, counted as
+`lines_known` (the same transactions again cost a read and a look-up each); the insert skips any
+that another import adds meanwhile. A transaction given twice in the same file is added once
+(the first) and counted as known the second time.
 
 Strict by default: if any row cannot be read, nothing is saved and `StatementRefused` lists the
 first problems with their line numbers and how many there are. With `skip_invalid`, the rows that
 can be read are imported and the others recorded (`Rejected`) and written to `rejects_out` as
 CSV (line, reason, raw). A problem that ends the file (missing columns, broken XML) refuses it
-either way. The import is audited once (`statement.imported`), after matching, with its counts.
+either way. The import is audited once (`statement.imported`), with its counts.
 """
 
 import csv
@@ -38,7 +42,7 @@ from .models import Format, Rejected, StatementImport
 SHOWN_PROBLEMS = 20  # problems listed when a file is refused
 _BATCH = 20_000  # rows written to the temporary table at once on SQLite; progress steps
 
-COLUMNS = (
+COLUMNS = (  # of a line, as the temporary table holds them after its `ref`
     "line_number",
     "sort_code",
     "account_number",
@@ -54,6 +58,7 @@ COLUMNS = (
     "balance_after",
 )
 _INCOMING = "statement_incoming"
+LINES = "statements_statementline"
 
 
 class StatementRefused(ValidationError):
@@ -221,21 +226,7 @@ def _import(
             nonlocal problems, fatal, reported
             for item in parse(counted, format):  # type: ignore[arg-type]
                 if isinstance(item, Row):
-                    yield (
-                        item.line_number,
-                        item.sort_code,
-                        item.account_number,
-                        item.bank_reference,
-                        item.booked_on,
-                        item.direction,
-                        item.kind,
-                        item.amount,
-                        item.description,
-                        item.counterparty,
-                        item.merchant,
-                        item.mcc,
-                        item.balance_after,
-                    )
+                    yield item  # its fields in the order of COLUMNS
                 else:
                     problems += 1
                     fatal = fatal or item.fatal
@@ -252,7 +243,7 @@ def _import(
             progress(counted.count - reported)
         if fatal or (problems and not skip_invalid):
             raise StatementRefused(problems=shown, total=problems)
-        added = _add_lines(cursor, imported.pk)
+        added = _add_lines(cursor, imported.pk, valid)
         cursor.execute(f"DROP TABLE {_INCOMING}")
         if problems:
             spool.seek(0)
@@ -272,7 +263,7 @@ def _import(
     imported.lines_known = valid - added
     imported.lines_rejected = problems
     imported.save(update_fields=["lines_read", "lines_added", "lines_known", "lines_rejected"])
-    matched = matching.match_import(statement_import=imported)
+    matched = matching.match_counts(statement_import=imported)
     result = ImportResult(statement_import=imported, matched=matched)
     audit_record(
         actor=actor,
@@ -319,9 +310,13 @@ def rejects_csv(rows: Any) -> str:
 
 
 def _create_incoming(cursor: Any) -> None:
+    if connection.vendor == "postgresql":
+        # Room for the hash joins over the whole file that matching and adding make, for this
+        # transaction only (the server's default is 4 MB).
+        cursor.execute("SET LOCAL work_mem = '64MB'")
     cursor.execute(f"DROP TABLE IF EXISTS {_INCOMING}")
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {_INCOMING} ("
+        f"CREATE TEMPORARY TABLE {_INCOMING} (ref integer NOT NULL, "
         "line_number integer NOT NULL, sort_code varchar(6) NOT NULL, "
         "account_number varchar(8) NOT NULL, bank_reference varchar(64) NOT NULL, "
         "booked_on date NOT NULL, direction varchar(3) NOT NULL, kind varchar(16) NOT NULL, "
@@ -332,39 +327,76 @@ def _create_incoming(cursor: Any) -> None:
 
 
 def _load_incoming(cursor: Any, rows: Iterator[tuple[object, ...]]) -> int:
-    """Write the rows to the temporary table as they are parsed; how many there were."""
+    """Write the rows to the temporary table as they are parsed, each with its `ref` (its
+    place among the rows: line numbers are not unique in XML); how many there were."""
     count = 0
-    names = ", ".join(COLUMNS)
+    names = ", ".join(("ref", *COLUMNS))
     if connection.vendor == "postgresql":
         with (
             connection.wrap_database_errors,
             cursor.cursor.copy(f"COPY {_INCOMING} ({names}) FROM STDIN") as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
-                count += 1
+            for count, row in enumerate(rows, 1):
+                copy.write_row((count, *row))
         return count
-    sql = f"INSERT INTO {_INCOMING} ({names}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
+    sql = f"INSERT INTO {_INCOMING} ({names}) VALUES ({', '.join(['%s'] * (len(COLUMNS) + 1))})"  # noqa: S608
     batch: list[tuple[object, ...]] = []
     for row in rows:
-        batch.append((*row[:4], row[4].isoformat(), *row[5:]))  # type: ignore[attr-defined]
+        count += 1
+        batch.append((count, *row[:4], row[4].isoformat(), *row[5:]))  # type: ignore[attr-defined]
         if len(batch) == _BATCH:
             cursor.executemany(sql, batch)
-            count += len(batch)
             batch.clear()
     if batch:
         cursor.executemany(sql, batch)
-        count += len(batch)
     return count
 
 
-def _add_lines(cursor: Any, import_id: int) -> int:
-    """Add the new transactions of the temporary table; how many were new."""
-    names = ", ".join(COLUMNS)
+def _add_lines(cursor: Any, import_id: int, valid: int) -> int:
+    """Add the new transactions of the temporary table, matched; how many were new."""
+    _analyze(cursor, _INCOMING)
+    # The rows whose transaction is a line already (from another file): neither matched nor
+    # added. When that is every row (the same transactions again), nothing more is done.
+    cursor.execute("DROP TABLE IF EXISTS statement_known")
     cursor.execute(
-        f'INSERT INTO statements_statementline ({names}, statement_import_id, "match") '  # noqa: S608
-        f"SELECT {names}, %s, %s FROM {_INCOMING} WHERE true "
-        "ON CONFLICT (sort_code, account_number, bank_reference) DO NOTHING",
-        [import_id, ""],
+        f"CREATE TEMPORARY TABLE statement_known AS SELECT i.ref FROM {_INCOMING} i "  # noqa: S608
+        f"WHERE EXISTS (SELECT 1 FROM {LINES} k WHERE k.sort_code = i.sort_code "
+        "AND k.account_number = i.account_number AND k.bank_reference = i.bank_reference)"
     )
-    return cursor.rowcount
+    cursor.execute("SELECT count(*) FROM statement_known")
+    known = cursor.fetchone()[0]
+    new = _INCOMING
+    if 0 < known < valid:
+        cursor.execute("DROP TABLE IF EXISTS statement_new")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE statement_new AS SELECT * FROM {_INCOMING} i "  # noqa: S608
+            "WHERE NOT EXISTS (SELECT 1 FROM statement_known k WHERE k.ref = i.ref)"
+        )
+        _analyze(cursor, "statement_new")
+        new = "statement_new"
+    added = 0
+    if known < valid:
+        matched = matching.prepare(cursor, new, new_lines=True)
+        names = ", ".join(COLUMNS)
+        values = ", ".join(f"i.{name}" for name in COLUMNS)
+        # In the order of the accounts (each account's lines as the file gave them), so that
+        # the indexes are written a page after another rather than all over; the first of a
+        # transaction given twice is the one added.
+        cursor.execute(
+            f"INSERT INTO {LINES} ({names}, statement_import_id, "  # noqa: S608
+            'budget_id, "match", payment_id, line_id, rule_id) '
+            f"SELECT {values}, %s, {matched.columns} FROM {new} i {matched.joins}"
+            "WHERE true ORDER BY i.sort_code, i.account_number, i.ref "
+            "ON CONFLICT (sort_code, account_number, bank_reference) DO NOTHING",
+            [import_id],
+        )
+        added = cursor.rowcount
+        matching.finish(cursor)
+    cursor.execute("DROP TABLE IF EXISTS statement_new")
+    cursor.execute("DROP TABLE statement_known")
+    return added
+
+
+def _analyze(cursor: Any, table: str) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {table}")

@@ -16,12 +16,22 @@ For the lines being matched (an import's new lines, or lines matched again after
    direct-payment line in that category (the first, by id, if there are several): `PLANNED`,
    with the line and the rule. Anything else is `NOT_IN_PLAN`.
 
-Each step is a few SQL statements over the whole set (temporary tables, UPDATE ... FROM), the
-same on PostgreSQL and SQLite; the rules are applied in Python once for each distinct payee,
-merchant and code of the set, not once a line. Spending is not posted here (`spending`).
+How, for millions of lines at once: `prepare` reads the rows to match from a table (an
+import's temporary table, before anything is stored, or the lines being matched again) and
+builds a few temporary tables, each with one statement over the whole set: the accounts
+verified bank details name, with the budgets they served (`statement_account`); the budget of
+each row on an account that served several (`statement_many`); the payment each credit is
+reconciled to (`statement_paid`); the rule each distinct payee, merchant and code of a
+commissioner falls under (`statement_choice`: the rules are applied in Python once a value,
+not once a line); and each budget's direct-payment line by category (`statement_plan_line`).
+What it returns joins them to a row to give its budget, match, payment, plan line and rule, so
+an import writes each line once, already matched (`importing`), and `match_again` updates the
+lines in scope once. The same SQL on PostgreSQL and SQLite. Spending is not posted here
+(`spending`).
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -32,12 +42,38 @@ from . import rules as matching_rules
 from .models import Match, MatchRule, StatementImport
 
 LINES = "statements_statementline"
+HELPERS = (
+    "statement_account",
+    "statement_many",
+    "statement_paid",
+    "statement_choice",
+    "statement_plan_line",
+)
+# The budget and commissioner of a row `i`, from the joins every match starts with.
+BUDGET = "coalesce(a.budget_id, m.budget_id)"
+COMMISSIONER = "coalesce(a.commissioner_id, m.commissioner_id)"
+_ACCOUNT_JOINS = (
+    "LEFT JOIN statement_account a ON a.account_number = i.account_number "
+    "AND a.sort_code = i.sort_code AND a.budgets = 1 "
+    "LEFT JOIN statement_many m ON m.ref = i.ref "
+)
 
 
-def match_import(*, statement_import: StatementImport) -> dict[str, int]:
-    """Match the import's lines not yet matched; how its lines stand: {match: count}."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        _match(cursor, "l.statement_import_id = %s", [statement_import.pk])
+@dataclass(frozen=True)
+class Matched:
+    """SQL that gives each row `i` of the prepared table what it matched.
+
+    `SELECT {columns} FROM table i {joins}` gives budget_id, match, payment_id, line_id and
+    rule_id (named so); `reconciled` is true of the rows reconciled to a payment."""
+
+    columns: str
+    joins: str
+    reconciled: str = "pd.ref IS NOT NULL"
+
+
+def match_counts(*, statement_import: StatementImport) -> dict[str, int]:
+    """How the import's lines matched: {match: count}, every `Match` named."""
+    with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT "match", count(*) FROM {LINES} WHERE statement_import_id = %s '  # noqa: S608
             'GROUP BY "match"',
@@ -77,17 +113,27 @@ def match_again(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS statement_again")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE statement_again AS SELECT id FROM {LINES} "  # noqa: S608
-            f"WHERE {scope}",
+            "CREATE TEMPORARY TABLE statement_again AS SELECT id AS ref, sort_code, "  # noqa: S608
+            "account_number, bank_reference, booked_on, direction, amount, description, "
+            f"counterparty, merchant, mcc FROM {LINES} WHERE {scope}",
             params,
         )
-        cursor.execute(
-            f"UPDATE {LINES} SET \"match\" = '', budget_id = NULL, payment_id = NULL, "  # noqa: S608
-            "line_id = NULL, rule_id = NULL WHERE id IN (SELECT id FROM statement_again)"
-        )
-        again = cursor.rowcount
+        cursor.execute("SELECT count(*) FROM statement_again")
+        again = cursor.fetchone()[0]
         if again:
-            _match(cursor, "l.id IN (SELECT id FROM statement_again)", [])
+            # Their payments are free to be taken again (by the first line carrying each).
+            cursor.execute(
+                f"UPDATE {LINES} SET payment_id = NULL WHERE payment_id IS NOT NULL "  # noqa: S608
+                "AND id IN (SELECT ref FROM statement_again)"
+            )
+            matched = prepare(cursor, "statement_again")
+            cursor.execute(
+                f'UPDATE {LINES} SET budget_id = c.budget_id, "match" = c.match, '  # noqa: S608
+                "payment_id = c.payment_id, line_id = c.line_id, rule_id = c.rule_id FROM ("
+                f"SELECT i.ref, {matched.columns} FROM statement_again i {matched.joins}) AS c "
+                f"WHERE {LINES}.id = c.ref"
+            )
+            finish(cursor)
         cursor.execute("DROP TABLE statement_again")
     return again
 
@@ -112,16 +158,26 @@ def match_new_accounts() -> int:
 # --- the steps -----------------------------------------------------------------------------------
 
 
-def _match(cursor: Any, scope: str, params: list[Any]) -> None:
-    """Match the lines `l` in scope whose match is still blank."""
-    scope = f"{scope} AND l.\"match\" = ''"
-    _budgets(cursor, scope, params)
-    _reconcile(
-        cursor, scope.replace("l.\"match\" = ''", "l.\"match\" = 'unmatched_credit'"), params
-    )
-    _plan(cursor, scope.replace("l.\"match\" = ''", "l.\"match\" = 'not_in_plan'"), params)
-    for table in ("statement_account", "statement_choice", "statement_plan_line"):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+def prepare(cursor: Any, table: str, *, new_lines: bool = False) -> Matched:
+    """Build the temporary tables that match the rows of `table`; the SQL that joins them.
+
+    `table` has a unique `ref` for each row, and the lines' sort_code, account_number,
+    bank_reference, booked_on, direction, amount, description, counterparty, merchant and mcc.
+    `new_lines`: the rows are about to be added (an import's, none of them a line already), so
+    of a transaction given twice only the first reconciles anything: the other is not added."""
+    finish(cursor)
+    _accounts(cursor, table)
+    _reconcile(cursor, table, new_lines=new_lines)
+    fields = _choose(cursor, table)
+    if fields:
+        _plan_lines(cursor)
+    return _matched(fields)
+
+
+def finish(cursor: Any) -> None:
+    """Drop the temporary tables `prepare` builds."""
+    for helper in HELPERS:
+        cursor.execute(f"DROP TABLE IF EXISTS {helper}")
 
 
 def _analyze(cursor: Any, table: str) -> None:
@@ -129,14 +185,13 @@ def _analyze(cursor: Any, table: str) -> None:
         cursor.execute(f"ANALYZE {table}")
 
 
-def _budgets(cursor: Any, scope: str, params: list[Any]) -> None:
-    cursor.execute("DROP TABLE IF EXISTS statement_account")
+def _accounts(cursor: Any, table: str) -> None:
     cursor.execute(
         "CREATE TEMPORARY TABLE statement_account AS "
-        "SELECT sort_code, account_number, budget_id, starts_on, ends_on, "
+        "SELECT sort_code, account_number, budget_id, commissioner_id, starts_on, ends_on, "
         "count(*) OVER (PARTITION BY sort_code, account_number) AS budgets FROM ("
-        "SELECT DISTINCT bd.sort_code, bd.account_number, s.budget_id, b.starts_on, b.ends_on "
-        "FROM payments_bankdetails bd "
+        "SELECT DISTINCT bd.sort_code, bd.account_number, s.budget_id, b.commissioner_id, "
+        "b.starts_on, b.ends_on FROM payments_bankdetails bd "
         "JOIN payments_directpaymentsetup s ON s.id = bd.setup_id "
         "JOIN budgets_budget b ON b.id = s.budget_id "
         "WHERE bd.status = 'verified') AS served"
@@ -145,59 +200,62 @@ def _budgets(cursor: Any, scope: str, params: list[Any]) -> None:
         "CREATE INDEX statement_account_number ON statement_account (account_number, sort_code)"
     )
     _analyze(cursor, "statement_account")
-    out_or_in = "CASE WHEN l.direction = 'in' THEN 'unmatched_credit' ELSE 'not_in_plan' END"
-    # Accounts that served one budget: a join. Those that served several: the budget covering
-    # the day, else the latest.
+    # Rows on accounts that served several budgets: the budget covering the day, else the
+    # latest. (Those that served one are joined to it directly: `_ACCOUNT_JOINS`.)
     cursor.execute(
-        f'UPDATE {LINES} SET budget_id = c.budget_id, "match" = c.match FROM ('  # noqa: S608
-        f'SELECT l.id, a.budget_id, {out_or_in} AS "match" FROM {LINES} l '
-        "JOIN statement_account a ON a.account_number = l.account_number "
-        "AND a.sort_code = l.sort_code AND a.budgets = 1 "
-        f"WHERE {scope}) AS c WHERE {LINES}.id = c.id",
-        params,
+        "CREATE TEMPORARY TABLE statement_many AS "  # noqa: S608
+        "SELECT c.ref, c.budget_id, b.commissioner_id FROM ("
+        "SELECT i.ref, coalesce((SELECT x.budget_id FROM statement_account x "
+        "WHERE x.account_number = i.account_number AND x.sort_code = i.sort_code "
+        "AND i.booked_on BETWEEN x.starts_on AND x.ends_on "
+        "ORDER BY x.starts_on DESC, x.budget_id DESC LIMIT 1), "
+        "(SELECT x.budget_id FROM statement_account x "
+        "WHERE x.account_number = i.account_number AND x.sort_code = i.sort_code "
+        "ORDER BY x.starts_on DESC, x.budget_id DESC LIMIT 1)) AS budget_id "
+        f"FROM {table} i WHERE EXISTS (SELECT 1 FROM statement_account x "
+        "WHERE x.account_number = i.account_number AND x.sort_code = i.sort_code "
+        "AND x.budgets > 1)) AS c JOIN budgets_budget b ON b.id = c.budget_id"
     )
-    cursor.execute(
-        f'UPDATE {LINES} SET budget_id = c.budget_id, "match" = c.match FROM ('  # noqa: S608
-        "SELECT l.id, coalesce((SELECT a.budget_id FROM statement_account a "
-        "WHERE a.account_number = l.account_number AND a.sort_code = l.sort_code "
-        "AND l.booked_on BETWEEN a.starts_on AND a.ends_on "
-        "ORDER BY a.starts_on DESC, a.budget_id DESC LIMIT 1), "
-        "(SELECT a.budget_id FROM statement_account a "
-        "WHERE a.account_number = l.account_number AND a.sort_code = l.sort_code "
-        "ORDER BY a.starts_on DESC, a.budget_id DESC LIMIT 1)) AS budget_id, "
-        f'{out_or_in} AS "match" '
-        f"FROM {LINES} l WHERE {scope} AND EXISTS (SELECT 1 FROM statement_account a "
-        "WHERE a.account_number = l.account_number AND a.sort_code = l.sort_code "
-        f"AND a.budgets > 1)) AS c WHERE {LINES}.id = c.id",
-        params,
-    )
-    cursor.execute(
-        f"UPDATE {LINES} SET \"match\" = 'no_account' "  # noqa: S608
-        f"WHERE id IN (SELECT l.id FROM {LINES} l WHERE {scope})",
-        params,
-    )
+    cursor.execute("CREATE INDEX statement_many_ref ON statement_many (ref)")
+    _analyze(cursor, "statement_many")
 
 
-def _reconcile(cursor: Any, scope: str, params: list[Any]) -> None:
+def _reconcile(cursor: Any, table: str, *, new_lines: bool) -> None:
     contains = (
-        "strpos(l.description, p.reference) > 0"
+        "strpos(i.description, p.reference) > 0"
         if connection.vendor == "postgresql"
-        else "instr(l.description, p.reference) > 0"
+        else "instr(i.description, p.reference) > 0"
     )
+    # Of a transaction given twice in a file being added, only the first is added.
+    first = (
+        f"AND NOT EXISTS (SELECT 1 FROM {table} d WHERE d.sort_code = i.sort_code "  # noqa: S608
+        "AND d.account_number = i.account_number AND d.bank_reference = i.bank_reference "
+        "AND d.ref < i.ref) "
+        if new_lines
+        else ""
+    )
+    # Each payment to the first row carrying it; a row carrying two, the first of them.
     cursor.execute(
-        f"UPDATE {LINES} SET payment_id = c.payment_id, \"match\" = 'reconciled' FROM ("  # noqa: S608
-        f"SELECT min(l.id) AS line_id, p.id AS payment_id FROM {LINES} l "
-        "JOIN payments_payment p ON p.budget_id = l.budget_id AND p.amount = l.amount "
-        f"AND {contains} "
-        f"WHERE {scope} AND l.direction = 'in' AND p.status <> 'due' "
-        f"AND NOT EXISTS (SELECT 1 FROM {LINES} o WHERE o.payment_id = p.id) "
-        f"GROUP BY p.id) AS c WHERE {LINES}.id = c.line_id",
-        params,
+        "CREATE TEMPORARY TABLE statement_paid AS "  # noqa: S608
+        "SELECT ref, min(payment_id) AS payment_id FROM ("
+        f"SELECT min(i.ref) AS ref, p.id AS payment_id FROM {table} i {_ACCOUNT_JOINS}"
+        f"JOIN payments_payment p ON p.budget_id = {BUDGET} AND p.amount = i.amount "
+        f"AND {contains} WHERE i.direction = 'in' AND p.status <> 'due' "
+        f"AND NOT EXISTS (SELECT 1 FROM {LINES} o WHERE o.payment_id = p.id) {first}"
+        "GROUP BY p.id) AS claimed GROUP BY ref"
     )
+    cursor.execute("CREATE INDEX statement_paid_ref ON statement_paid (ref)")
+    _analyze(cursor, "statement_paid")
 
 
-def _plan(cursor: Any, scope: str, params: list[Any]) -> None:
-    scope = f"{scope} AND l.direction = 'out'"
+def _choose(cursor: Any, table: str) -> list[str]:
+    """The rule for each distinct payee, merchant and code of money out, by commissioner;
+    the fields some rule chose for."""
+    cursor.execute(
+        "CREATE TEMPORARY TABLE statement_choice (commissioner_id integer NOT NULL, "
+        "field varchar(16) NOT NULL, value varchar(140) NOT NULL, rule_id integer NOT NULL, "
+        "category varchar(16) NOT NULL)"
+    )
     by_commissioner: dict[int, list[matching_rules.Rule]] = defaultdict(list)
     for pk, commissioner_id, field, pattern, category in MatchRule.objects.filter(
         active=True
@@ -205,64 +263,83 @@ def _plan(cursor: Any, scope: str, params: list[Any]) -> None:
         by_commissioner[commissioner_id].append(
             matching_rules.Rule(id=pk, field=field, pattern=pattern, category=category)
         )
-    if not by_commissioner:
-        return
-    cursor.execute("DROP TABLE IF EXISTS statement_choice")
-    cursor.execute(
-        "CREATE TEMPORARY TABLE statement_choice (commissioner_id integer NOT NULL, "
-        "field varchar(16) NOT NULL, value varchar(140) NOT NULL, rule_id integer NOT NULL, "
-        "category varchar(16) NOT NULL)"
-    )
     commissioners = ", ".join(str(int(pk)) for pk in by_commissioner)
     chosen: list[tuple[object, ...]] = []
+    fields = []
     for field in matching_rules.FIELDS:
         if not any(r.field == field for rs in by_commissioner.values() for r in rs):
             continue
         cursor.execute(
-            f"SELECT DISTINCT b.commissioner_id, l.{field} FROM {LINES} l "  # noqa: S608
-            f"JOIN budgets_budget b ON b.id = l.budget_id WHERE {scope} "
-            f"AND b.commissioner_id IN ({commissioners}) AND l.{field} <> ''",
-            params,
+            f"SELECT DISTINCT {COMMISSIONER}, i.{field} FROM {table} i {_ACCOUNT_JOINS}"  # noqa: S608
+            f"WHERE i.direction = 'out' AND i.{field} <> '' "
+            f"AND {COMMISSIONER} IN ({commissioners})"
         )
+        before = len(chosen)
         for commissioner_id, value in cursor.fetchall():
             on_field = [r for r in by_commissioner[commissioner_id] if r.field == field]
             best = matching_rules.best_for(on_field, value)
             if best is not None:
                 chosen.append((commissioner_id, field, value, best.id, best.category))
-    if not chosen:
-        return
-    cursor.executemany(
-        "INSERT INTO statement_choice (commissioner_id, field, value, rule_id, category) "
-        "VALUES (%s, %s, %s, %s, %s)",
-        chosen,
+        if len(chosen) > before:
+            fields.append(field)
+    if chosen:
+        cursor.executemany(
+            "INSERT INTO statement_choice (commissioner_id, field, value, rule_id, category) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            chosen,
+        )
+    cursor.execute(
+        "CREATE INDEX statement_choice_value ON statement_choice (commissioner_id, field, value)"
     )
     _analyze(cursor, "statement_choice")
-    cursor.execute("DROP TABLE IF EXISTS statement_plan_line")
+    return fields
+
+
+def _plan_lines(cursor: Any) -> None:
     cursor.execute(
-        "CREATE TEMPORARY TABLE statement_plan_line AS "  # noqa: S608
+        "CREATE TEMPORARY TABLE statement_plan_line AS "
         "SELECT budget_id, category, min(id) AS line_id FROM budgets_budgetline "
-        "WHERE holding = 'direct_payment' AND budget_id IN ("
-        f"SELECT DISTINCT l.budget_id FROM {LINES} l WHERE {scope}) "
-        "GROUP BY budget_id, category",
-        params,
+        "WHERE holding = 'direct_payment' AND budget_id IN "
+        "(SELECT budget_id FROM statement_account) GROUP BY budget_id, category"
+    )
+    cursor.execute(
+        "CREATE INDEX statement_plan_line_budget ON statement_plan_line (budget_id, category)"
     )
     _analyze(cursor, "statement_plan_line")
 
-    def joined(field: str) -> str:
-        return (
-            f"LEFT JOIN statement_choice {field} ON {field}.commissioner_id = b.commissioner_id "
-            f"AND {field}.field = '{field}' AND {field}.value = l.{field} "
-        )
 
-    cursor.execute(
-        f"UPDATE {LINES} SET \"match\" = 'planned', rule_id = c.rule_id, "  # noqa: S608
-        "line_id = pl.line_id FROM ("
-        "SELECT l.id, l.budget_id, "
-        "coalesce(counterparty.rule_id, merchant.rule_id, mcc.rule_id) AS rule_id, "
-        "coalesce(counterparty.category, merchant.category, mcc.category) AS category "
-        f"FROM {LINES} l JOIN budgets_budget b ON b.id = l.budget_id "
-        f"{joined('counterparty')}{joined('merchant')}{joined('mcc')}"
-        f"WHERE {scope}) AS c JOIN statement_plan_line pl ON pl.budget_id = c.budget_id "
-        f"AND pl.category = c.category WHERE {LINES}.id = c.id",
-        params,
+def _matched(fields: list[str]) -> Matched:
+    joins = f"{_ACCOUNT_JOINS}LEFT JOIN statement_paid pd ON pd.ref = i.ref "
+    for field in fields:
+        joins += (
+            f"LEFT JOIN statement_choice {field} ON {field}.commissioner_id = {COMMISSIONER} "
+            f"AND {field}.field = '{field}' AND {field}.value = i.{field} "
+            "AND i.direction = 'out' "
+        )
+    if fields:
+        joins += (
+            f"LEFT JOIN statement_plan_line pl ON pl.budget_id = {BUDGET} "
+            f"AND pl.category = {_first(f'{field}.category' for field in fields)} "
+        )
+        line = "pl.line_id"
+        rule_id = (
+            f"CASE WHEN pl.line_id IS NOT NULL THEN {_first(f'{f}.rule_id' for f in fields)} END"
+        )
+    else:
+        line = rule_id = "CAST(NULL AS bigint)"
+    columns = (
+        f"{BUDGET} AS budget_id, "
+        f"CASE WHEN {BUDGET} IS NULL THEN '{Match.NO_ACCOUNT.value}' "
+        f"WHEN i.direction = 'in' AND pd.ref IS NOT NULL THEN '{Match.RECONCILED.value}' "
+        f"WHEN i.direction = 'in' THEN '{Match.UNMATCHED_CREDIT.value}' "
+        f"WHEN {line} IS NOT NULL THEN '{Match.PLANNED.value}' "
+        f"ELSE '{Match.NOT_IN_PLAN.value}' END AS \"match\", "
+        f"pd.payment_id AS payment_id, {line} AS line_id, {rule_id} AS rule_id"
     )
+    return Matched(columns=columns, joins=joins)
+
+
+def _first(values: Any) -> str:
+    """The first of these SQL values that is not null."""
+    values = list(values)
+    return values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"

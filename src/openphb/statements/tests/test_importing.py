@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from openphb.audit.models import AuditEvent
 from openphb.audit.services import Actor
 from openphb.statements.importing import StatementRefused, statement_import
-from openphb.statements.models import Rejected, StatementImport, StatementLine
+from openphb.statements.models import Match, Rejected, StatementImport, StatementLine
 
 from .world import bank_file, row
 
@@ -59,6 +59,46 @@ def test_an_overlapping_file_adds_only_the_transactions_not_yet_known(finance):
     assert (imported.lines_read, imported.lines_added, imported.lines_known) == (3, 1, 2)
     assert StatementLine.objects.count() == 3
     assert list(imported.lines.values_list("bank_reference", flat=True)) == ["C"]
+
+
+def test_a_transaction_given_twice_in_a_file_is_added_once_as_the_first(finance):
+    result = run(
+        finance,
+        bank_file(
+            row("12345678", -100, reference="A", description="first"),
+            row("12345678", -200, reference="B"),
+            row("12345678", -100, reference="A", description="again"),
+        ),
+    )
+    imported = result.statement_import
+    assert (imported.lines_read, imported.lines_added, imported.lines_known) == (3, 2, 1)
+    assert StatementLine.objects.get(bank_reference="A").description == "first"
+
+
+def test_each_account_keeps_its_lines_in_the_order_of_the_file(finance):
+    run(
+        finance,
+        bank_file(
+            row("22222222", -1, reference="Z9"),
+            row("11111111", -2, reference="Y"),
+            row("22222222", -3, reference="A1"),
+            row("11111111", -4, reference="X"),
+        ),
+    )
+    by_id = StatementLine.objects.order_by("id").values_list("account_number", "line_number")
+    assert [n for account, n in by_id if account == "22222222"] == [2, 4]
+    assert [n for account, n in by_id if account == "11111111"] == [3, 5]
+
+
+def test_the_same_transactions_in_another_file_add_nothing(finance):
+    one, two = row("12345678", -100, reference="A"), row("12345678", 200, reference="B")
+    run(finance, bank_file(one, two))
+    again = run(finance, bank_file(two, one), name="again.csv")
+    imported = again.statement_import
+    assert not again.already_imported
+    assert (imported.lines_read, imported.lines_added, imported.lines_known) == (2, 0, 2)
+    assert again.matched == {match: 0 for match in Match.values}
+    assert StatementLine.objects.count() == 2
 
 
 def test_the_same_reference_on_another_account_is_another_transaction(finance):
@@ -172,3 +212,22 @@ def test_a_card_feed_and_a_camt053_file_are_imported_too(finance):
     )
     line = result.statement_import.lines.get()
     assert (line.direction, line.amount, line.bank_reference) == ("out", 1000, "C1")
+
+
+def test_camt053_entries_written_on_one_line_are_each_added(finance):
+    entry = (
+        '<Ntry><Amt Ccy="GBP">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+        "<BookgDt><Dt>2026-03-05</Dt></BookgDt><AcctSvcrRef>{reference}</AcctSvcrRef></Ntry>"
+    )
+    camt = (
+        '<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+        "<BkToCstmrStmt><Stmt><Acct><Id><Othr><Id>20000012345678</Id></Othr></Id></Acct>"
+        + entry.format(amount="10.00", reference="C1")
+        + entry.format(amount="20.00", reference="C2")
+        + "</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+    result = statement_import(
+        actor=Actor(user=finance), file=io.BytesIO(camt), filename="s.xml", format="camt053"
+    )
+    lines = result.statement_import.lines.order_by("bank_reference")
+    assert [(line.line_number, line.amount) for line in lines] == [(1, 1000), (1, 2000)]

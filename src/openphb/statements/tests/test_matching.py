@@ -51,6 +51,17 @@ def test_a_credit_carrying_a_payments_reference_is_reconciled_to_it_once(
     assert result.matched["unmatched_credit"] == 2
 
 
+def test_a_credit_given_twice_in_a_file_reconciles_its_payment_once_as_the_line_added(
+    icb, finance, finance2, originator, budget
+):
+    payment = pay_everyone(commissioner=icb, finance=finance, finance2=finance2)[budget.pk]
+    credit = row(budget.account_number, payment.amount, description=payment.reference)
+    result = imported(finance, credit, credit)
+    line = StatementLine.objects.get()
+    assert (line.match, line.payment, line.line_number) == (Match.RECONCILED, payment, 2)
+    assert result.statement_import.lines_known == 1
+
+
 def test_a_payment_already_reconciled_by_an_earlier_file_is_not_taken_again(
     icb, finance, finance2, originator, budget
 ):
