@@ -101,8 +101,11 @@ class StatementLine(models.Model):
     """One transaction on an account, as the bank or card provider reported it (amounts in
     pence, always positive; `direction` says which way)."""
 
+    # Foreign keys without an index of their own: `statement_line_import` and
+    # `statement_line_budget` begin with theirs, and nothing looks lines up by plan line or
+    # rule (neither is ever deleted). Each index costs every line of a national month.
     statement_import = models.ForeignKey(
-        StatementImport, on_delete=models.PROTECT, related_name="lines"
+        StatementImport, on_delete=models.PROTECT, related_name="lines", db_index=False
     )
     line_number = models.PositiveIntegerField(help_text="Where it was in the file.")
     sort_code = models.CharField(max_length=6)
@@ -119,7 +122,7 @@ class StatementLine(models.Model):
     balance_after = models.BigIntegerField(null=True, blank=True)
     # What matching made of it.
     budget = models.ForeignKey(
-        Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     match = models.CharField(max_length=16, choices=Match.choices, blank=True)
     payment = models.OneToOneField(
@@ -135,10 +138,16 @@ class StatementLine(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         help_text="The plan item (budget line) money out was matched to.",
     )
     rule = models.ForeignKey(
-        "MatchRule", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "MatchRule",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     transaction = models.OneToOneField(
         Transaction,
