@@ -237,7 +237,7 @@ def _reconcile(cursor: Any, table: str, *, new_lines: bool) -> None:
     # Each payment to the first row carrying it; a row carrying two, the first of them.
     cursor.execute(
         "CREATE TEMPORARY TABLE statement_paid AS "  # noqa: S608
-        "SELECT ref, min(payment_id) AS payment_id FROM ("
+        "SELECT CAST(ref AS integer) AS ref, min(payment_id) AS payment_id FROM ("
         f"SELECT min(i.ref) AS ref, p.id AS payment_id FROM {table} i {_ACCOUNT_JOINS}"
         f"JOIN payments_payment p ON p.budget_id = {BUDGET} AND p.amount = i.amount "
         f"AND {contains} WHERE i.direction = 'in' AND p.status <> 'due' "
