@@ -222,9 +222,9 @@ def _accounts(cursor: Any, table: str) -> None:
 
 def _reconcile(cursor: Any, table: str, *, new_lines: bool) -> None:
     contains = (
-        "strpos(i.description, p.reference) > 0"
+        "strpos(c.description, p.reference) > 0"
         if connection.vendor == "postgresql"
-        else "instr(i.description, p.reference) > 0"
+        else "instr(c.description, p.reference) > 0"
     )
     # Of a transaction given twice in a file being added, only the first is added.
     first = (
@@ -234,14 +234,18 @@ def _reconcile(cursor: Any, table: str, *, new_lines: bool) -> None:
         if new_lines
         else ""
     )
-    # Each payment to the first row carrying it; a row carrying two, the first of them.
+    # Each payment to the first row carrying it; a row carrying two, the first of them. (The
+    # credits `c` CROSS JOIN the payments so that SQLite takes each credit and looks up its
+    # budget's payments, rather than each payment and every credit of the same amount.)
     cursor.execute(
         "CREATE TEMPORARY TABLE statement_paid AS "  # noqa: S608
         "SELECT CAST(ref AS integer) AS ref, min(payment_id) AS payment_id FROM ("
-        f"SELECT min(i.ref) AS ref, p.id AS payment_id FROM {table} i {_ACCOUNT_JOINS}"
-        f"JOIN payments_payment p ON p.budget_id = {BUDGET} AND p.amount = i.amount "
-        f"AND {contains} WHERE i.direction = 'in' AND p.status <> 'due' "
-        f"AND NOT EXISTS (SELECT 1 FROM {LINES} o WHERE o.payment_id = p.id) {first}"
+        "SELECT min(c.ref) AS ref, p.id AS payment_id FROM ("
+        f"SELECT i.ref, i.amount, i.description, {BUDGET} AS budget_id FROM {table} i "
+        f"{_ACCOUNT_JOINS}WHERE i.direction = 'in' {first}) AS c "
+        "CROSS JOIN payments_payment p WHERE p.budget_id = c.budget_id "
+        f"AND p.amount = c.amount AND {contains} AND p.status <> 'due' "
+        f"AND NOT EXISTS (SELECT 1 FROM {LINES} o WHERE o.payment_id = p.id) "
         "GROUP BY p.id) AS claimed GROUP BY ref"
     )
     cursor.execute("CREATE INDEX statement_paid_ref ON statement_paid (ref)")
