@@ -55,11 +55,14 @@ known, nothing matched or added; the figure the 30 s limit is about).
 Back in this process it checks that every transaction was stored once, that the lines matched
 as the builder expects (reconciled, unmatched credits, planned, not in the plan, no account:
 counts computed from the world, not read back), each payment reconciled at most once, no line
-given to an ended budget, and that the re-imports added nothing. Then the peer, in the same
+given to an ended budget, and that the re-imports added nothing. Then two peers, in the same
 database: the same file copied raw into an unindexed table of typed columns (PostgreSQL's
-`COPY ... FROM STDIN (FORMAT csv)`; on SQLite `csv.reader` and one prepared statement): the
-floor for getting the file into the database. The process exits non-zero if a check fails or,
-at full scale, if a time or the memory misses its limit.
+`COPY ... FROM STDIN (FORMAT csv)`; on SQLite `csv.reader` and one prepared statement), the
+floor for getting the file into the database; and the lines the import stored, already
+matched, written again by one INSERT ... SELECT (in the import's order, committed) into a copy
+of their table with the same indexes and foreign keys, the floor for storing them whatever
+reads and matches them. The process exits non-zero if a check fails or, at full scale, if a
+time or the memory misses its limit.
 """
 
 import csv
@@ -789,6 +792,55 @@ def peer(database: str, path: Path, total: int, import_seconds: float | None) ->
     )
 
 
+def peer_store(database: str, import_seconds: float | None) -> None:
+    """The stored lines written again into a copy of their table: its indexes and foreign
+    keys, no parsing, no matching."""
+    import re
+
+    from django.db import connection, transaction
+
+    table = "statements_statementline"
+    with connection.cursor() as cursor:
+        if database == "postgresql":
+            cursor.execute(f"CREATE TABLE bench_lines (LIKE {table} INCLUDING ALL)")
+            cursor.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            for (definition,) in cursor.fetchall():
+                cursor.execute(f"ALTER TABLE bench_lines ADD {definition}")
+        else:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL "
+                "ORDER BY type DESC",  # the table, then its indexes
+                [table],
+            )
+            for (sql,) in cursor.fetchall():
+                sql = re.sub(r'INDEX "?(\w+)"?', r'INDEX "bench_\1"', sql)
+                cursor.execute(re.sub(rf'"?{table}"?', '"bench_lines"', sql))
+        cursor.execute(f"SELECT * FROM {table} WHERE false")  # noqa: S608
+        columns = ", ".join(f'"{column[0]}"' for column in cursor.description if column[0] != "id")
+    # Timed to the end of the commit, where PostgreSQL checks the foreign keys.
+    with timed() as spent, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO bench_lines ({columns}) SELECT {columns} FROM {table} "  # noqa: S608
+            "ORDER BY sort_code, account_number, id"
+        )
+        stored = cursor.rowcount
+    figure(
+        "peer_store_lines",
+        database=database,
+        lines=stored,
+        seconds=f"{spent['seconds']:.2f}",
+        **(
+            {"import_over_peer": f"{import_seconds / spent['seconds']:.1f}x"}
+            if import_seconds is not None
+            else {}
+        ),
+    )
+
+
 def body(database: str, scale: str) -> int:
     total = SCALES[scale][database]
     n = budgets_for(total)
@@ -849,6 +901,7 @@ def body(database: str, scale: str) -> int:
         )
         check_imports(n, total, expected)
         peer(database, first, total, import_seconds)
+        peer_store(database, import_seconds)
     return done.returncode
 
 
