@@ -46,9 +46,9 @@ accounts' budgets, the payments credits reconcile to, each payee's rule and the 
 `import` (the rest of the call: reading and parsing the file, the temporary table, finding
 transactions already known, the INSERT ... SELECT that joins each row to what it matched,
 the foreign-key checks at the commit, the audit), `import_and_match` (the whole call, the figure
-the 60 s limit is about: matching is counted) and `peak_rss` (that process's peak resident
-memory, the 1 GiB limit; PostgreSQL's own memory is not in it); then `reimport_same_file` (the
-same bytes: recognised by the SHA-256 and returned, nothing read) and
+the 60 s limit is about: matching is counted) and `peak_rss` (that process's own peak resident
+memory, its VmHWM, the 1 GiB limit; PostgreSQL's own memory is not in it); then
+`reimport_same_file` (the same bytes: recognised by the SHA-256 and returned, nothing read) and
 `reimport_same_transactions` (the second file: every row read and looked up, every one already
 known, nothing matched or added; the figure the 30 s limit is about).
 
@@ -655,7 +655,7 @@ def run_phase(database: str, total: int, scale: str, first: Path, second: Path) 
         limit_seconds=f"{LIMIT_SECONDS:g}",
         ok=str(time_ok).lower(),
     )
-    mib = peak_rss_mib()
+    mib = own_peak_rss_mib()
     memory_ok = mib < LIMIT_MIB
     figure(
         "peak_rss",
@@ -711,6 +711,20 @@ def run_phase(database: str, total: int, scale: str, first: Path, second: Path) 
         )
         return 1
     return 0
+
+
+def own_peak_rss_mib() -> int:
+    """This process's own peak resident memory. Not getrusage's, which for a process started
+    from another is at least that other's peak when it started (Linux keeps it across fork and
+    exec): here, the builder's."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return peak_rss_mib()
 
 
 # --- checks and the peer -------------------------------------------------------------------------
