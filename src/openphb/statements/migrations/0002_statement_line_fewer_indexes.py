@@ -5,31 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('budgets', '0001_initial'),
-        ('statements', '0001_initial'),
+        ("budgets", "0001_initial"),
+        ("statements", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='statementline',
-            name='budget',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='budgets.budget'),
+            model_name="statementline",
+            name="budget",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="budgets.budget",
+            ),
         ),
         migrations.AlterField(
-            model_name='statementline',
-            name='line',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='The plan item (budget line) money out was matched to.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='budgets.budgetline'),
+            model_name="statementline",
+            name="line",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                help_text="The plan item (budget line) money out was matched to.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="budgets.budgetline",
+            ),
         ),
         migrations.AlterField(
-            model_name='statementline',
-            name='rule',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='statements.matchrule'),
+            model_name="statementline",
+            name="rule",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="statements.matchrule",
+            ),
         ),
         migrations.AlterField(
-            model_name='statementline',
-            name='statement_import',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='statements.statementimport'),
+            model_name="statementline",
+            name="statement_import",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lines",
+                to="statements.statementimport",
+            ),
         ),
     ]
