@@ -15,6 +15,7 @@ from openphb.audit.services import Actor
 from openphb.budgets.selectors import budget_figures
 from openphb.ledger.selectors import verify
 from openphb.payments import runs, services
+from openphb.payments.calendar import processing_day_on_or_after
 from openphb.planning import assessing
 from openphb.planning import services as planning_services
 from openphb.planning.tests.journeys import approve, build
@@ -618,7 +619,7 @@ def test_a_payment_or_bank_details_named_under_the_wrong_record_are_a_404(
     other_run = runs.run_create(
         actor=Actor.system_job("test"),
         commissioner=icb,
-        payment_date=TODAY + datetime.timedelta(days=7),
+        payment_date=processing_day_on_or_after(TODAY + datetime.timedelta(days=7)),
     )
     payment = approved_run.payments.first()
     wrong = f"/payment-runs/{other_run.pk}/payments/{payment.pk}/return"

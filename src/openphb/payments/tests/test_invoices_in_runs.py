@@ -11,6 +11,7 @@ from openphb.invoices import services as invoices
 from openphb.invoices.models import Invoice
 from openphb.ledger.selectors import verify
 from openphb.payments import runs, services
+from openphb.payments.calendar import processing_day_on_or_after
 from openphb.payments.models import SkipReason
 from openphb.planning import catalogue
 from openphb.planning import services as planning
@@ -132,7 +133,7 @@ def test_an_approved_invoice_is_paid_in_the_run_and_marked_paid_once(
     later = runs.run_create(
         actor=Actor(user=finance),
         commissioner=icb,
-        payment_date=TODAY + datetime.timedelta(days=7),
+        payment_date=processing_day_on_or_after(TODAY + datetime.timedelta(days=7)),
     )
     assert later.payments_count == 0
     assert Invoice.objects.get(pk=invoice.pk).paid_in_run == run.pk

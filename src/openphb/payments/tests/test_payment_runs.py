@@ -11,6 +11,7 @@ from openphb.audit.services import Actor
 from openphb.budgets.selectors import budget_figures
 from openphb.ledger.selectors import verify
 from openphb.payments import runs, services
+from openphb.payments.calendar import processing_day_on_or_after
 from openphb.payments.models import Payment, PaymentRun, SkipReason
 
 from .conftest import TODAY
@@ -60,7 +61,9 @@ def test_a_period_paid_by_one_run_is_not_due_in_the_next(
     first = runs.run_create(actor=Actor(user=finance), commissioner=icb, payment_date=TODAY)
     runs.run_approve(actor=Actor(user=finance2), run=first)
     later = runs.run_create(
-        actor=Actor(user=finance), commissioner=icb, payment_date=TODAY + datetime.timedelta(days=3)
+        actor=Actor(user=finance),
+        commissioner=icb,
+        payment_date=processing_day_on_or_after(TODAY + datetime.timedelta(days=3)),
     )
     assert later.payments_count == 0
 
