@@ -83,7 +83,7 @@ _MONTHS = (
 ).split()
 
 
-def pence(text: str, *, field: str = "amount") -> int:
+def pence(text: str, *, field: str = "amount", example: str = "-12.50") -> int:
     """Signed pence from pounds as a bank writes them: '12.50', '-12.5', '+3', '1200.00'.
 
     Exact: the digits are read as integers, never through a float."""
@@ -104,7 +104,7 @@ def pence(text: str, *, field: str = "amount") -> int:
             raise RowError(f"{field} {value!r} has more than 2 decimal places")
         if not value:
             raise RowError(f"{field} is empty")
-        raise RowError(f"{field} {value!r} is not an amount of money (write it like -12.50)")
+        raise RowError(f"{field} {value!r} is not an amount of money (write it like {example})")
     sign, pounds, fraction = found.groups()
     amount = int(pounds) * 100 + int((fraction or "0").ljust(2, "0"))
     return -amount if sign == "-" else amount
@@ -452,7 +452,7 @@ def _card_row(number: int, values: tuple[str, ...]) -> Row:
     if kind_direction is None:
         raise RowError(f"type {type_.strip()!r} is not one of {', '.join(sorted(CARD_TYPES))}")
     kind, direction = kind_direction
-    amount = pence(amount_text)
+    amount = pence(amount_text, example="12.50")
     if amount <= 0:
         raise RowError(
             f"amount {amount_text.strip()} is not above 0.00: the type says which way "
@@ -703,7 +703,7 @@ def _camt_row(number: int, where: tuple[str, str], entry: dict[str, str]) -> Row
     if "Amt" not in entry:
         raise RowError("the entry has no amount (Amt)")
     currency(entry.get("Ccy", ""))
-    amount = pence(entry["Amt"], field="Amt")
+    amount = pence(entry["Amt"], field="Amt", example="12.50")
     if amount <= 0:
         raise RowError(f"Amt {entry['Amt']} is not above 0.00: CdtDbtInd says which way")
     indicator = entry.get("CdtDbtInd", "")

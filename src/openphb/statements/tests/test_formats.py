@@ -243,6 +243,13 @@ def test_a_card_amount_must_be_positive():
     assert "is not above 0.00" in problem.reason
 
 
+def test_a_card_amount_that_is_not_money_is_shown_as_a_card_feed_writes_it():
+    problem = only_problem(card("200000,55779911,TX1,2026-03-04,purchase,BOOTS,5912,7,99,GBP\n"))
+    assert problem.reason == "the row has 10 fields; the header has 9"
+    problem = only_problem(card("200000,55779911,TX1,2026-03-04,purchase,BOOTS,5912,£7.99,GBP\n"))
+    assert problem.reason == "amount '£7.99' is not an amount of money (write it like 12.50)"
+
+
 def test_the_card_feed_names_its_own_missing_columns():
     items = list(formats.parse_card_csv(io.BytesIO(b"sort_code,account_number,date,amount\n")))
     assert only_problem(items).reason.startswith(
