@@ -3,9 +3,11 @@
 import datetime
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from openphb.audit.services import Actor
 from openphb.organisations.models import Organisation
 from openphb.organisations.selectors import organisation_ids_answering_for
 
@@ -44,6 +46,14 @@ def user_for_api_token(*, token: str) -> User | None:
     return found.user
 
 
+def answered_for(*, user: User, on: datetime.date | None = None) -> set[int]:
+    """The ids of the organisations the user answers for on `on` (today by default): those
+    they work for, and those whose responsibilities have passed to one of them by then."""
+    return organisation_ids_answering_for(
+        organisation_ids=user_organisation_ids(user=user), on=on or timezone.localdate()
+    )
+
+
 def acts_for(
     *, user: User | None, organisations: Iterable[Organisation], on: datetime.date
 ) -> bool:
@@ -52,10 +62,18 @@ def acts_for(
     (demo data, a scheduled import), which acts for anyone."""
     if user is None:
         return True
-    answering = organisation_ids_answering_for(
-        organisation_ids=user_organisation_ids(user=user), on=on
-    )
+    answering = answered_for(user=user, on=on)
     return any(organisation.pk in answering for organisation in organisations)
+
+
+def check_acts_for(
+    actor: Actor, organisation: Organisation, on: datetime.date, *, field: str | None = None
+) -> None:
+    """Refuse (a `ValidationError`, on `field` if given) unless the actor acts for the
+    organisation on `on`."""
+    if not acts_for(user=actor.user, organisations=[organisation], on=on):  # type: ignore[arg-type]
+        message = f"You do not work for {organisation.name}, so cannot do this."
+        raise ValidationError({field: message} if field else message)
 
 
 def members_who_can(*, organisation: Organisation, capability: Capability) -> QuerySet[User]:

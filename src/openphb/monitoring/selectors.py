@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.utils import timezone
 
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
-from openphb.accounts.selectors import user_organisation_ids
+from openphb.accounts.selectors import answered_for
 from openphb.audit.services import Actor, audit_record
 from openphb.organisations.models import Organisation
-from openphb.organisations.selectors import organisation_ids_answering_for
 
 from . import rules
 from .facts import policies_on
@@ -42,9 +40,7 @@ def commissioner_ids_for(*, user: User) -> set[int]:
     """The commissioners whose budgets the user monitors today."""
     if not user.is_authenticated or not user.is_active or not user.can(Capability.MONITOR_SPENDING):
         return set()
-    return organisation_ids_answering_for(
-        organisation_ids=user_organisation_ids(user=user), on=timezone.localdate()
-    )
+    return answered_for(user=user)
 
 
 def flags_visible_to(*, user: User) -> QuerySet[Flag]:

@@ -11,12 +11,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from openphb.accounts.models import User
-from openphb.accounts.selectors import acts_for, user_organisation_ids
+from openphb.accounts.selectors import answered_for, check_acts_for
 from openphb.audit.services import Actor, Entry, audit_record, audit_record_many
 from openphb.budgets.models import Budget
 from openphb.ledger.services import format_pence
 from openphb.organisations.models import COMMISSIONER_KINDS, Organisation
-from openphb.organisations.selectors import organisation_ids_answering_for
 from openphb.statements.models import StatementImport, StatementLine
 
 from . import rules
@@ -25,11 +24,6 @@ from .models import Code, Flag, FlagEvent, MonitoringPolicy, Status
 from .selectors import policy_in_force
 
 CHUNK = 2_000  # budgets checked together: a handful of queries for each chunk
-
-
-def check_acts_for(actor: Actor, organisation: Organisation, on: datetime.date) -> None:
-    if not acts_for(user=actor.user, organisations=[organisation], on=on):  # type: ignore[arg-type]
-        raise ValidationError(f"You do not work for {organisation.name}, so cannot do this.")
 
 
 def _today() -> datetime.date:
@@ -79,11 +73,7 @@ def _budgets_to_check(
         budgets = budgets.filter(commissioner=commissioner)
     if actor.user is not None:  # a person checks only what they act for
         user: User = actor.user  # type: ignore[assignment]
-        budgets = budgets.filter(
-            commissioner_id__in=organisation_ids_answering_for(
-                organisation_ids=user_organisation_ids(user=user), on=on
-            )
-        )
+        budgets = budgets.filter(commissioner_id__in=answered_for(user=user, on=on))
     return budgets
 
 

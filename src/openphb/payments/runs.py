@@ -26,6 +26,7 @@ from django.db.models import CharField, Max, OuterRef, QuerySet, Subquery, Sum, 
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from openphb.accounts.selectors import check_acts_for
 from openphb.audit.services import Actor, audit_record
 from openphb.budgets.accounts import AVAILABLE, COMMITTED, HELD, OWNER, budget_accounts, paid_into
 from openphb.budgets.models import Budget, BudgetLine
@@ -56,7 +57,7 @@ from .models import (
     Skip,
     SkipReason,
 )
-from .services import check_acts_for, verified_details
+from .services import verified_details
 
 CHUNK = 2_000
 Progress = Callable[[int], None]

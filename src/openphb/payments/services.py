@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from openphb.accounts.selectors import acts_for
+from openphb.accounts.selectors import check_acts_for
 from openphb.audit.services import Actor, audit_record
 from openphb.budgets.models import Budget
 from openphb.ledger.services import format_pence
@@ -28,11 +28,6 @@ from .models import (
     Originator,
     PayeeKind,
 )
-
-
-def check_acts_for(actor: Actor, organisation: Organisation, on: datetime.date) -> None:
-    if not acts_for(user=actor.user, organisations=[organisation], on=on):  # type: ignore[arg-type]
-        raise ValidationError(f"You do not work for {organisation.name}, so cannot do this.")
 
 
 def _today() -> datetime.date:

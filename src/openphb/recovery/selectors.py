@@ -12,12 +12,11 @@ from django.utils import timezone
 
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
-from openphb.accounts.selectors import members_who_can, user_organisation_ids
+from openphb.accounts.selectors import answered_for, members_who_can
 from openphb.audit.services import Actor, audit_record
 from openphb.budgets.models import Budget
 from openphb.budgets.selectors import budgets_visible_to
 from openphb.monitoring.models import Flag
-from openphb.organisations.selectors import organisation_ids_answering_for
 from openphb.payments.models import Originator
 
 from . import rules
@@ -41,9 +40,7 @@ def notices_visible_to(*, user: User) -> QuerySet[Notice]:
     if not user.is_authenticated or not user.is_active:
         return Notice.objects.none()
     if any(user.can(capability) for capability in STAFF):
-        answering = organisation_ids_answering_for(
-            organisation_ids=user_organisation_ids(user=user), on=timezone.localdate()
-        )
+        answering = answered_for(user=user)
         notices = Notice.objects.filter(budget__commissioner_id__in=answering)
     elif user.can(Capability.VIEW_OWN_RECORD):
         notices = Notice.objects.filter(budget__in=budgets_visible_to(user=user))

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
+from openphb.accounts.selectors import check_acts_for
 from openphb.audit.services import Actor, audit_record
 from openphb.budgets.models import Budget, Holding
 from openphb.budgets.selectors import budget_figures, budgets_visible_to
@@ -23,7 +24,7 @@ from openphb.ledger.services import format_pence
 from openphb.monitoring.models import Flag
 from openphb.payments.models import DirectPaymentSetup, HoldKind, PayeeKind
 from openphb.payments.selectors import setup_of
-from openphb.payments.services import check_acts_for, offset_record
+from openphb.payments.services import offset_record
 from openphb.registry.selectors import representative_on
 
 from . import rules

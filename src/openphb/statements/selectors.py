@@ -9,10 +9,9 @@ from django.db.models import Q, QuerySet
 
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
-from openphb.accounts.selectors import user_organisation_ids
+from openphb.accounts.selectors import answered_for
 from openphb.budgets.models import Budget, Category, Holding
 from openphb.budgets.selectors import budget_figures, lines_of
-from openphb.organisations.selectors import organisation_ids_answering_for
 from openphb.payments.models import Payment
 from openphb.payments.selectors import payment_description
 
@@ -28,9 +27,7 @@ def rules_visible_to(*, user: User) -> QuerySet[MatchRule]:
     theirs), for those who maintain them (IMPORT_STATEMENTS); nobody else sees any."""
     if not user.is_authenticated or not user.can(Capability.IMPORT_STATEMENTS):
         return MatchRule.objects.none()
-    answering = organisation_ids_answering_for(
-        organisation_ids=user_organisation_ids(user=user), on=datetime.date.today()
-    )
+    answering = answered_for(user=user)
     return MatchRule.objects.filter(commissioner_id__in=answering).select_related(
         "commissioner", "created_by"
     )
@@ -174,9 +171,7 @@ def imports_visible_to(*, user: User) -> QuerySet[StatementImport]:
 
     if not user.is_authenticated or not user.can(Capability.IMPORT_STATEMENTS):
         return StatementImport.objects.none()
-    answering = organisation_ids_answering_for(
-        organisation_ids=user_organisation_ids(user=user), on=datetime.date.today()
-    )
+    answering = answered_for(user=user)
     touched = StatementLine.objects.filter(
         statement_import=OuterRef("pk"), budget__commissioner_id__in=answering
     )
@@ -214,8 +209,6 @@ def import_lines_needing_attention(
     commissioners they work for and those on no known account."""
     lines = statement_import.lines.filter(match__in=NEEDS_ATTENTION)
     if statement_import.imported_by_id != user.pk:
-        answering = organisation_ids_answering_for(
-            organisation_ids=user_organisation_ids(user=user), on=datetime.date.today()
-        )
+        answering = answered_for(user=user)
         lines = lines.filter(Q(budget__isnull=True) | Q(budget__commissioner_id__in=answering))
     return lines.order_by("booked_on", "id")

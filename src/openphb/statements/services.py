@@ -6,13 +6,13 @@ The rules themselves are applied by the matcher (`statements.rules`); importing 
 `statements.importing` and posting spending to the ledger in `statements.spending`.
 """
 
-import datetime
 import re
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from openphb.accounts.selectors import acts_for
+from openphb.accounts.selectors import check_acts_for
 from openphb.audit.services import Actor, audit_record
 from openphb.budgets.models import Category
 from openphb.organisations.models import COMMISSIONER_KINDS, Organisation
@@ -24,10 +24,7 @@ MCC_PATTERN = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
 
 
 def _check_acts_for(actor: Actor, commissioner: Organisation) -> None:
-    if not acts_for(user=actor.user, organisations=[commissioner], on=datetime.date.today()):  # type: ignore[arg-type]
-        raise ValidationError(
-            {"commissioner": f"You do not work for {commissioner.name}, so cannot do this."}
-        )
+    check_acts_for(actor, commissioner, timezone.localdate(), field="commissioner")
 
 
 def clean_pattern(field: str, pattern: str) -> str:

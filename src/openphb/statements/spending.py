@@ -18,9 +18,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from openphb.accounts.selectors import user_organisation_ids
+from openphb.accounts.selectors import answered_for
 from openphb.audit.services import Actor, audit_record
 from openphb.budgets.accounts import HELD, OWNER, SPENT, budget_accounts
 from openphb.funding.models import FundingStream
@@ -31,7 +30,6 @@ from openphb.ledger.services import (
     format_pence,
     transactions_post_batch,
 )
-from openphb.organisations.selectors import organisation_ids_answering_for
 
 from .models import Direction, Match, StatementImport, StatementLine
 
@@ -242,10 +240,7 @@ def _answering_for(actor: Actor) -> set[int] | None:
     """The commissioners whose budgets a person may post for; None for a system job."""
     if actor.user is None:
         return None
-    return organisation_ids_answering_for(
-        organisation_ids=user_organisation_ids(user=actor.user),  # type: ignore[arg-type]
-        on=timezone.localdate(),
-    )
+    return answered_for(user=actor.user)  # type: ignore[arg-type]
 
 
 def _key(statement_line_id: int) -> str:

@@ -21,9 +21,10 @@ from django.utils import timezone
 
 from openphb.accounts.models import User
 from openphb.accounts.roles import Capability
+from openphb.accounts.selectors import check_acts_for
 from openphb.audit.services import Actor
 from openphb.budgets.models import Budget
-from openphb.monitoring.services import check_acts_for, flags_check
+from openphb.monitoring.services import flags_check
 from openphb.organisations.models import Organisation
 from openphb.statements.matching import match_new_accounts
 from openphb.statements.spending import spending_post
