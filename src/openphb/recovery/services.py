@@ -7,6 +7,7 @@ Each function locks the notice, validates, saves, writes a `NoticeEvent` for a c
 status and audits, in one transaction. Every amount is whole pence."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,6 +35,7 @@ from .models import (
     Method,
     Notice,
     NoticeEvent,
+    PayerKind,
     Reconsideration,
     Recovery,
     Status,
@@ -59,13 +61,73 @@ def claimed_by_others(budget: Budget, *, but: Notice | None = None) -> int:
     return sum(rules.outstanding(n.amount, recovered_of(n)) for n in notices)
 
 
-def limit_for(*, budget: Budget, ground: str) -> rules.Limit:
-    """The most a new notice on `ground` may ask for from this budget, and why."""
+def _held_and_paid(budget: Budget) -> tuple[int, int]:
+    """What the budget's direct-payment lines hold unspent, and what was paid into them."""
     figures = budget_figures(budget=budget)
     lines = budget.lines.filter(holding=Holding.DIRECT_PAYMENT).values_list("pk", flat=True)
     held = sum(max(figures.by_line[pk].held, 0) for pk in lines)
     paid = sum(max(figures.by_line[pk].paid, 0) for pk in lines)
+    return held, paid
+
+
+def limit_for(*, budget: Budget, ground: str) -> rules.Limit:
+    """The most a new notice on `ground` may ask for from this budget, and why."""
+    held, paid = _held_and_paid(budget)
     return rules.recoverable(ground, held=held, paid=paid, claimed=claimed_by_others(budget))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What a new notice would most likely say: the ground (from the flag it is about), the
+    amount (the flag's, never more than may be asked), the deadline, who pays; and the two
+    limits (on what is held, on what was paid) to show beside it."""
+
+    ground: str
+    amount: int
+    deadline: datetime.date
+    payer_kind: str
+    payer_name: str
+    held_limit: rules.Limit
+    paid_limit: rules.Limit
+
+
+def likely_payer(budget: Budget, on: datetime.date) -> tuple[str, str]:
+    """Who is likely to pay, and their name: the estate after a death, else a nominee or
+    representative the record names, else the person."""
+    patient = budget.patient
+    if patient.date_of_death is not None:
+        return PayerKind.ESTATE, f"The estate of {patient.full_name}"
+    setup = setup_of(budget=budget)
+    if setup is not None and setup.payee_kind == PayeeKind.NOMINEE:
+        return PayerKind.NOMINEE, setup.payee_name
+    representative = representative_on(patient=patient, on=on)
+    if representative is not None:
+        return PayerKind.REPRESENTATIVE, representative.full_name
+    return PayerKind.PERSON, patient.full_name
+
+
+def notice_suggestion(*, budget: Budget, flag: Flag | None, on: datetime.date) -> Suggestion:
+    """The notice to offer for a budget, or about one of its flags (read through the user's
+    scope before calling)."""
+    held, paid = _held_and_paid(budget)
+    claimed = claimed_by_others(budget)
+    ground = rules.GROUND_FOR_FLAG.get(flag.code, Ground.UNUSED) if flag else Ground.UNUSED
+    payer_kind, payer_name = likely_payer(budget, on)
+    if payer_kind == PayerKind.ESTATE:
+        ground = Ground.DEATH
+    limit = rules.recoverable(ground, held=held, paid=paid, claimed=claimed)
+    # The flag's amount, but never more than a notice may still ask for: other live notices
+    # (one already issued about this flag, say) come off what is held or paid.
+    amount = min(flag.amount, limit.pence) if flag is not None and flag.amount else limit.pence
+    return Suggestion(
+        ground=ground,
+        amount=amount,
+        deadline=on + datetime.timedelta(days=rules.SUGGESTED_DAYS),
+        payer_kind=payer_kind,
+        payer_name=payer_name,
+        held_limit=rules.recoverable(Ground.UNUSED, held=held, paid=paid, claimed=claimed),
+        paid_limit=rules.recoverable(Ground.OUTSIDE_PLAN, held=held, paid=paid, claimed=claimed),
+    )
 
 
 def _move(notice: Notice, to: str, *, actor: Actor, note: str) -> None:

@@ -5,7 +5,6 @@ withdrawing, reconsideration) and its letters as PDF; and, for the budget holder
 in plain English with a way to ask for one to be reconsidered. Also the "Repayment notices"
 section of a budget's page."""
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -21,15 +20,14 @@ from openphb.budgets.models import Budget
 from openphb.budgets.selectors import budget_get
 from openphb.ledger.services import format_pence
 from openphb.monitoring.models import Flag
-from openphb.payments.models import PayeeKind
-from openphb.payments.selectors import setup_of
 from openphb.recovery import rules, services
-from openphb.recovery.models import Ground, Method, Notice, PayerKind, Reconsideration, Status
+from openphb.recovery.models import Method, Notice, Reconsideration, Status
 from openphb.recovery.selectors import (
     events_of,
     flag_for_notice,
     notice_get,
     notice_open,
+    notices_about_flag,
     notices_issued,
     notices_of_budget,
     notices_past_deadline,
@@ -43,7 +41,6 @@ from openphb.recovery.selectors import (
     reference_of,
     who_may_decide,
 )
-from openphb.registry.selectors import representative_on
 
 from .. import recovery_letters
 from ..recovery_forms import DecideForm, NoticeForm, ReconsiderForm, RecoveryForm, WithdrawForm
@@ -127,21 +124,6 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 # --- Issuing a notice -------------------------------------------------------------------------
 
 
-def _payer(budget: Budget, ground: str, today: datetime.date) -> tuple[str, str]:
-    """Who is likely to pay, and their name: the estate after a death, else a nominee or
-    representative the record names, else the person."""
-    patient = budget.patient
-    if patient.date_of_death is not None:
-        return PayerKind.ESTATE, f"The estate of {patient.full_name}"
-    setup = setup_of(budget=budget)
-    if setup is not None and setup.payee_kind == PayeeKind.NOMINEE:
-        return PayerKind.NOMINEE, setup.payee_name
-    representative = representative_on(patient=patient, on=today)
-    if representative is not None:
-        return PayerKind.REPRESENTATIVE, representative.full_name
-    return PayerKind.PERSON, patient.full_name
-
-
 @requires(Capability.RECOVER_MONEY)
 def notice_new(request: HttpRequest) -> HttpResponse:
     """Issue a repayment notice for a budget (?budget=ID) or about a flag (?flag=ID), with the
@@ -159,26 +141,18 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     except (Flag.DoesNotExist, Budget.DoesNotExist):
         raise Http404("No such budget or flag") from None
     today = timezone.localdate()
-    ground = rules.GROUND_FOR_FLAG.get(flag.code, Ground.UNUSED) if flag else Ground.UNUSED
-    limit = services.limit_for(budget=budget, ground=ground)
-    # The flag's amount, but never more than a notice may still ask for: other live notices
-    # (one already issued about this flag, say) come off what is held or paid.
-    suggested = min(flag.amount, limit.pence) if flag is not None and flag.amount else limit.pence
-    payer_kind, payer_name = _payer(budget, ground, today)
-    if payer_kind == PayerKind.ESTATE:
-        ground = Ground.DEATH
+    offer = services.notice_suggestion(budget=budget, flag=flag, on=today)
     initial: dict[str, Any] = {
-        "ground": ground,
+        "ground": offer.ground,
         "reasons": flag.explanation if flag else "",
-        "amount": _typed(suggested) if suggested > 0 else "",
-        "deadline": today + datetime.timedelta(days=rules.SUGGESTED_DAYS),
+        "amount": _typed(offer.amount) if offer.amount > 0 else "",
+        "deadline": offer.deadline,
         "method": Method.REPAYMENT,
-        "payer_kind": payer_kind,
-        "payer_name": payer_name,
+        "payer_kind": offer.payer_kind,
+        "payer_name": offer.payer_name,
     }
     form = NoticeForm(request.POST or None, initial=initial)
-    held = services.limit_for(budget=budget, ground=Ground.UNUSED)
-    paid = services.limit_for(budget=budget, ground=Ground.OUTSIDE_PLAN)
+    held, paid = offer.held_limit, offer.paid_limit
     intro = [
         f"Budget {budget.starts_on:%-d %B %Y} to {budget.ends_on:%-d %B %Y}, paid for by "
         f"{budget.commissioner.name}.",
@@ -191,8 +165,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         already = [
             f"{reference_of(notice)} for {format_pence(notice.amount)}, issued "
             f"{notice.issued_on:%-d %B %Y} ({notice.get_status_display().lower()})"
-            for notice in notices_of_budget(budget_id=budget.pk)
-            if notice.flag_id == flag.pk
+            for notice in notices_about_flag(flag_id=flag.pk)
         ]
         if already:
             intro.insert(0, f"Notices already issued about this flag: {'; '.join(already)}.")
