@@ -27,6 +27,7 @@ and dismisses the cash flag with a note; the rest wait in the worklist.
 Names of payees and merchants are invented; amounts come from the seeded random numbers.
 """
 
+import csv
 import datetime
 import io
 import random
@@ -326,7 +327,7 @@ def _problems(stories: Stories, *, today: datetime.date) -> None:
 
 
 def _import(accounts: list[Account], *, finance: Actor) -> list[StatementImport]:
-    files: dict[tuple[str, str], list[str]] = defaultdict(list)
+    files: dict[tuple[str, str], list[tuple[str, ...]]] = defaultdict(list)
     for account in accounts:
         balance = 0
         account.txns.sort(key=lambda t: (t.on, -t.amount))
@@ -341,7 +342,11 @@ def _import(accounts: list[Account], *, finance: Actor) -> list[StatementImport]
     imports = []
     for (format_, month), rows in sorted(files.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         header = CARD_HEADER if format_ == Format.CARD else BANK_HEADER
-        content = "\r\n".join([header, *rows]).encode() + b"\r\n"
+        text = io.StringIO()
+        writer = csv.writer(text)  # quotes a field with a comma or a quote, as banks do
+        writer.writerow(header.split(","))
+        writer.writerows(rows)
+        content = text.getvalue().encode()
         name = ("card-feed" if format_ == Format.CARD else "bank-statement") + f"-{month}.csv"
         result = statement_import(
             actor=finance, file=io.BytesIO(content), filename=name, format=format_
@@ -350,21 +355,16 @@ def _import(accounts: list[Account], *, finance: Actor) -> list[StatementImport]
     return imports
 
 
-def _csv(*values: str) -> str:
-    return ",".join(f'"{v}"' if "," in v or '"' in v else v for v in values)
-
-
-def _bank_row(account: Account, txn: Txn, reference: str, balance: int) -> str:
-    kind = txn.kind if txn.kind != "card" or not account.card else "card"
+def _bank_row(account: Account, txn: Txn, reference: str, balance: int) -> tuple[str, ...]:
     description = txn.description or (
-        f"CARD PAYMENT TO {txn.payee}" if kind == "card" else txn.payee
+        f"CARD PAYMENT TO {txn.payee}" if txn.kind == "card" else txn.payee
     )
-    return _csv(
+    return (
         account.sort_code,
         account.account_number,
         f"{txn.on:%Y-%m-%d}",
         reference,
-        kind,
+        txn.kind,
         description,
         txn.payee,
         format_pounds(txn.amount),
@@ -376,8 +376,8 @@ def _bank_row(account: Account, txn: Txn, reference: str, balance: int) -> str:
 CARD_TYPES = {"credit": "load", "card": "purchase", "cash": "cash", "transfer": "purchase"}
 
 
-def _card_row(account: Account, txn: Txn, reference: str) -> str:
-    return _csv(
+def _card_row(account: Account, txn: Txn, reference: str) -> tuple[str, ...]:
+    return (
         account.sort_code,
         account.account_number,
         reference,
@@ -469,5 +469,9 @@ def _follow_up(stories: Stories, *, coordinator: Actor, today: datetime.date) ->
                 flag=flag,
                 on=today,
             )
-            done.append("one for unused money, " + ("to be offset" if offset else "to be repaid"))
+            done.append(
+                ("one" if done else "a repayment notice")
+                + " for unused money, "
+                + ("to be offset" if offset else "to be repaid")
+            )
     return "coordinator issued " + " and ".join(done) if done else "no notices"
