@@ -97,6 +97,7 @@ RULES = [
     (RuleField.MCC, "4121", Category.TRANSPORT, "Taxis"),
     (RuleField.MCC, "7011", Category.BREAKS, "Hotels and short breaks"),
     (RuleField.MCC, "7997", Category.ACTIVITIES, "Clubs and leisure"),
+    (RuleField.MCC, "8931", Category.SUPPORT, "Payroll and bookkeeping services"),
 ]
 BANK_HEADER = (
     "sort_code,account_number,date,bank_reference,type,description,counterparty,amount,"
